@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything the project and its full test suite need on a fresh
+# Debian machine with Node: npm dependencies, and the real peers the interop
+# tests run against (tor, obfs4proxy, ...). Idempotent; apt-get needs root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the interop and end-to-end tests use as real peers.
+PACKAGES=(tor obfs4proxy)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: need root to install: ${missing[*]} (run: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# tor's Debian package starts a system tor; the tests run their own.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop tor >/dev/null 2>&1 || true; fi
+
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund
+fi

@@ -1,0 +1,2 @@
+export * from "./bytes.js";
+export { ByteQueue } from "./byte-queue.js";
