@@ -38,3 +38,23 @@ describe("constantTimeEqual", () => {
     expect(constantTimeEqual(fromHex("00"), fromHex("0000"))).toBe(false);
   });
 });
+
+describe("ByteQueue under a 1-byte-chunk flood", () => {
+  it("stays linear: 200,000 one-byte pushes and reads take about as long per byte as 20,000", () => {
+    const run = (n: number): number => {
+      const q = new ByteQueue();
+      const one = new Uint8Array([7]);
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) q.push(one);
+      let sum = 0;
+      while (q.length >= 2) sum += q.read(2)[1]!;
+      expect(sum).toBe(7 * Math.floor(n / 2));
+      return performance.now() - t0;
+    };
+    run(20_000); // warm up the JIT
+    const small = run(20_000);
+    const large = run(200_000);
+    // Quadratic behaviour makes the ratio ~100; linear ~10. Leave room for noise.
+    expect(large / Math.max(small, 0.5)).toBeLessThan(40);
+  });
+});

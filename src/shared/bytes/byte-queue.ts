@@ -7,8 +7,12 @@ import { concatBytes } from "./bytes.js";
  * their named limits before buffering more.
  */
 export class ByteQueue {
+  // Consumed chunks are dropped by advancing #first, not by Array.shift(),
+  // which is O(n) and made 1-byte-chunk floods quadratic; the array is
+  // compacted once the dead prefix outweighs the live part.
   #chunks: Uint8Array[] = [];
-  #head = 0; // offset into #chunks[0]
+  #first = 0; // index of the first live chunk
+  #head = 0; // offset into #chunks[#first]
   #length = 0;
 
   get length(): number {
@@ -25,7 +29,8 @@ export class ByteQueue {
   at(i: number): number | undefined {
     if (i < 0 || i >= this.#length) return undefined;
     let idx = i + this.#head;
-    for (const c of this.#chunks) {
+    for (let k = this.#first; k < this.#chunks.length; k++) {
+      const c = this.#chunks[k]!;
       if (idx < c.length) return c[idx];
       idx -= c.length;
     }
@@ -35,13 +40,14 @@ export class ByteQueue {
   /** The first n bytes without consuming them (a view when they lie in one chunk). */
   peek(n: number): Uint8Array {
     if (n > this.#length) throw new RangeError(`peek(${n}) past ${this.#length} buffered bytes`);
-    const first = this.#chunks[0];
+    const first = this.#chunks[this.#first];
     if (n === 0 || first === undefined) return new Uint8Array(0);
     if (first.length - this.#head >= n) return first.subarray(this.#head, this.#head + n);
     const out = new Uint8Array(n);
     let off = 0;
     let head = this.#head;
-    for (const c of this.#chunks) {
+    for (let k = this.#first; k < this.#chunks.length; k++) {
+      const c = this.#chunks[k]!;
       const take = Math.min(c.length - head, n - off);
       out.set(c.subarray(head, head + take), off);
       off += take;
@@ -63,26 +69,34 @@ export class ByteQueue {
     if (n > this.#length) throw new RangeError(`skip(${n}) past ${this.#length} buffered bytes`);
     this.#length -= n;
     while (n > 0) {
-      const c = this.#chunks[0]!;
+      const c = this.#chunks[this.#first]!;
       const avail = c.length - this.#head;
       if (n < avail) {
         this.#head += n;
-        return;
+        break;
       }
       n -= avail;
-      this.#chunks.shift();
+      this.#first++;
       this.#head = 0;
+    }
+    if (this.#first === this.#chunks.length) {
+      this.#chunks = [];
+      this.#first = 0;
+    } else if (this.#first > 64 && this.#first * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#first);
+      this.#first = 0;
     }
   }
 
   /** Removes and returns everything buffered. */
   readAll(): Uint8Array {
-    if (this.#chunks.length === 1) {
-      const out = this.#chunks[0]!.subarray(this.#head);
+    const live = this.#chunks.slice(this.#first);
+    if (live.length === 1) {
+      const out = live[0]!.subarray(this.#head);
       this.clear();
       return out;
     }
-    const out = concatBytes(...this.#chunks.map((c, i) => (i === 0 ? c.subarray(this.#head) : c)));
+    const out = concatBytes(...live.map((c, i) => (i === 0 ? c.subarray(this.#head) : c)));
     this.clear();
     return out;
   }
@@ -91,7 +105,8 @@ export class ByteQueue {
   indexOf(b: number, from = 0): number {
     let base = 0;
     let head = this.#head;
-    for (const c of this.#chunks) {
+    for (let k = this.#first; k < this.#chunks.length; k++) {
+      const c = this.#chunks[k]!;
       const len = c.length - head;
       if (from < base + len) {
         const start = Math.max(0, from - base);
@@ -106,6 +121,7 @@ export class ByteQueue {
 
   clear(): void {
     this.#chunks = [];
+    this.#first = 0;
     this.#head = 0;
     this.#length = 0;
   }
