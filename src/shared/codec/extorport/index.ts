@@ -1,0 +1,76 @@
+// Extended ORPort (tor-ext-orport-spec.txt): SAFE_COOKIE, command framing,
+// USERADDR / TRANSPORT metadata, and sans-IO handshakes for both roles.
+export { ExtOrError, ExtOrCookieFileError, ExtOrDeniedError, ExtOrStateError, ExtOrErrorCode } from "./errors.js";
+export {
+  EXTOR_AUTH_SAFE_COOKIE,
+  EXTOR_AUTH_END,
+  EXTOR_AUTH_STATUS_SUCCESS,
+  EXTOR_AUTH_STATUS_FAILURE,
+  EXTOR_COOKIE_HEADER,
+  EXTOR_COOKIE_LENGTH,
+  EXTOR_COOKIE_FILE_LENGTH,
+  EXTOR_NONCE_LENGTH,
+  EXTOR_HASH_LENGTH,
+  EXTOR_HANDSHAKE_TIMEOUT_MS,
+  type RandomBytes,
+  defaultRandomBytes,
+  parseAuthCookieFile,
+  encodeAuthCookieFile,
+  computeServerHash,
+  computeClientHash,
+} from "./safe-cookie.js";
+export {
+  EXTOR_CMD_DONE,
+  EXTOR_CMD_USERADDR,
+  EXTOR_CMD_TRANSPORT,
+  EXTOR_CMD_OKAY,
+  EXTOR_CMD_DENY,
+  EXTOR_CMD_CONTROL,
+  EXTOR_COMMAND_HEADER_LENGTH,
+  MAX_EXTOR_BODY,
+  type ExtOrCommand,
+  type ExtOrCommandDecoderOptions,
+  ExtOrCommandDecoder,
+  encodeExtOrCommand,
+  extOrCommandName,
+} from "./command.js";
+export {
+  type UserAddr,
+  formatUserAddr,
+  parseUserAddr,
+  parseUserAddrBody,
+  isTransportName,
+  parseTransportBody,
+  encodeUserAddr,
+  encodeTransport,
+  encodeDone,
+  encodeOkay,
+  encodeDeny,
+} from "./metadata.js";
+export { parseIPv4, parseIPv6, formatIPv4, formatIPv6, isIPv4Mapped } from "./ip-address.js";
+export type { ExtOrStep } from "./step.js";
+export {
+  MAX_EXTOR_AUTH_TYPES,
+  type ExtOrClientAuthOptions,
+  type ExtOrClientAuthState,
+  ExtOrClientAuth,
+  type ExtOrClientSetupOptions,
+  type ExtOrClientSetupState,
+  ExtOrClientSetup,
+  type ExtOrClientHandshakeOptions,
+  type ExtOrClientHandshakeState,
+  ExtOrClientHandshake,
+} from "./client.js";
+export {
+  type ExtOrServerAuthOptions,
+  type ExtOrServerAuthState,
+  ExtOrServerAuth,
+  type ExtOrRequest,
+  type ExtOrServerSetupOptions,
+  type ExtOrServerSetupState,
+  ExtOrServerSetup,
+  type ExtOrServerHandshakeOptions,
+  type ExtOrServerStep,
+  type ExtOrServerHandshakeState,
+  ExtOrServerHandshake,
+} from "./server.js";

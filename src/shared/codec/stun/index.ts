@@ -1,0 +1,26 @@
+// STUN-aware UDP mode (PT 2.0 §3.3.5): STUN (and TURN ChannelData) messages concatenated, framed by their own headers.
+export {
+  STUN_HEADER_LENGTH,
+  STUN_MAGIC_COOKIE,
+  STUN_TRANSACTION_ID_LENGTH,
+  CHANNEL_DATA_HEADER_LENGTH,
+  MIN_CHANNEL_NUMBER,
+  MAX_CHANNEL_NUMBER,
+  MAX_STUN_MESSAGE,
+  StunErrorCode,
+  StunError,
+  type StunClass,
+  type StunHeader,
+  type ChannelDataHeader,
+  type StunMessageKind,
+  type StunFramingOptions,
+  stunMessageKind,
+  parseStunHeader,
+  parseChannelDataHeader,
+  paddedChannelDataLength,
+  checkStunDatagram,
+  isStunMessage,
+  isChannelData,
+  encodeStunFrame,
+} from "./stun-message.js";
+export { StunStreamDecoder } from "./stun-decoder.js";
