@@ -22,33 +22,46 @@ export interface TransferResult {
 }
 
 /**
- * Writes `send` to a duplex stream in `chunkSize` pieces (honouring
- * backpressure), ends it, and resolves with the byte count and sha256 of
- * everything read until the peer ends. Rejects on error or when `timeoutMs`
- * passes, so a stuck transfer fails the test instead of hanging it.
+ * Writes `send` to a duplex stream (honouring backpressure) while reading
+ * until `expect` bytes have arrived, then ends the stream. It never relies on
+ * half-close as a message boundary: obfs4proxy closes both directions as soon
+ * as one ends. Resolves early, with what arrived, if the peer ends first;
+ * rejects on error or after `timeoutMs`, so a stuck transfer fails the test.
  */
 export function exchange(
   stream: Duplex,
   send: Uint8Array,
+  expect: number,
   timeoutMs = 60_000,
   chunkSize = 64 * 1024,
 ): Promise<TransferResult> {
   return new Promise((resolve, reject) => {
     const hash = createHash("sha256");
     let received = 0;
+    let sent = false;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      stream.end();
+      resolve({ received, sha256: hash.digest("hex") });
+    };
     const timer = setTimeout(() => {
+      done = true;
       stream.destroy();
-      reject(new Error(`transfer timed out after ${timeoutMs} ms (${received} bytes received)`));
+      reject(new Error(`transfer timed out after ${timeoutMs} ms (${received} of ${expect} bytes received)`));
     }, timeoutMs);
     stream.on("data", (chunk: Buffer) => {
       received += chunk.length;
       hash.update(chunk);
+      if (received >= expect && sent) finish();
     });
-    stream.once("end", () => {
-      clearTimeout(timer);
-      resolve({ received, sha256: hash.digest("hex") });
-    });
+    stream.once("end", finish);
+    stream.once("close", finish);
     stream.once("error", (err) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       reject(err);
     });
@@ -62,7 +75,8 @@ export function exchange(
           return;
         }
       }
-      stream.end();
+      sent = true;
+      if (received >= expect) finish();
     };
     pump();
   });
@@ -77,10 +91,12 @@ export interface ExchangePeer {
 
 /**
  * A TCP server that, on every connection, sends `replyFor(index)` and hashes
- * what it receives: the far end of every sha256-checked interop transfer.
+ * the `expect(index)` bytes it receives: the far end of every sha256-checked
+ * interop transfer.
  */
 export async function startExchangePeer(
   replyFor: (index: number) => Uint8Array,
+  expect: (index: number) => number,
   host = "127.0.0.1",
 ): Promise<ExchangePeer> {
   const results: Promise<TransferResult>[] = [];
@@ -88,7 +104,8 @@ export async function startExchangePeer(
   const server = net.createServer((sock) => {
     sockets.add(sock);
     sock.once("close", () => sockets.delete(sock));
-    results.push(exchange(sock, replyFor(results.length), 120_000));
+    const i = results.length;
+    results.push(exchange(sock, replyFor(i), expect(i), 120_000));
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const addr = server.address() as net.AddressInfo;
