@@ -83,6 +83,11 @@ export interface ServerHandshakeOptions {
   readonly rng?: RandomSource;
   /** Fixed P_S length for tests, in [SERVER_MIN_PAD_LENGTH, SERVER_MAX_PAD_LENGTH]; default uniform random. */
   readonly padLength?: number;
+  /**
+   * How long a client has to complete its request; default SERVER_HANDSHAKE_TIMEOUT_MS as obfs4proxy. Only tests
+   * (and operators who know why) shorten it: a failure is closed this long plus closeDelayMs after acceptance.
+   */
+  readonly handshakeTimeoutMs?: number;
   /** The server's close delay in [0, MAX_CLOSE_DELAY_MS); default chooseCloseDelayMs(rng) for this connection. */
   readonly closeDelayMs?: number;
 }
@@ -142,7 +147,7 @@ export class ServerHandshake {
       throw new RangeError(`closeDelayMs must be in [0, ${MAX_CLOSE_DELAY_MS}), got ${closeDelayMs}`);
     }
     this.startedAt = this.#now();
-    this.deadline = this.startedAt + SERVER_HANDSHAKE_TIMEOUT_MS;
+    this.deadline = this.startedAt + (options.handshakeTimeoutMs ?? SERVER_HANDSHAKE_TIMEOUT_MS);
     this.#closeAt = this.deadline + closeDelayMs;
     this.#scanner = new HandshakeScanner(this.#macKey, CLIENT_MIN_HANDSHAKE_LENGTH, CLIENT_MARK_SEARCH_START);
   }
