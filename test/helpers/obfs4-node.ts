@@ -2,7 +2,7 @@
 import net from "node:net";
 import { generateServerState, type Obfs4ServerState } from "../../src/shared/codec/obfs4/index.js";
 import { encodeCert } from "../../src/shared/codec/obfs4/index.js";
-import { listenObfs4Tcp, type Obfs4TcpServer } from "../../src/server/obfs4/tcp.js";
+import { listenObfs4Tcp, type Obfs4ServerOptions, type Obfs4TcpServer } from "../../src/server/obfs4/tcp.js";
 import { relay } from "../../src/server/net/relay.js";
 
 export interface WebptObfs4Server extends Obfs4TcpServer {
@@ -17,14 +17,20 @@ export async function startWebptObfs4Server(opts: {
   target: number;
   state?: Obfs4ServerState;
   iatMode?: 0 | 1 | 2;
+  options?: Obfs4ServerOptions;
 }): Promise<WebptObfs4Server> {
   const base = opts.state ?? generateServerState();
   const state = opts.iatMode === undefined ? base : { ...base, iatMode: opts.iatMode };
-  const srv = await listenObfs4Tcp({ host: "127.0.0.1", port: 0 }, state, (stream) => {
-    const out = net.connect({ host: "127.0.0.1", port: opts.target });
-    out.setNoDelay(true);
-    void relay(stream, out);
-  });
+  const srv = await listenObfs4Tcp(
+    { host: "127.0.0.1", port: 0 },
+    state,
+    (stream) => {
+      const out = net.connect({ host: "127.0.0.1", port: opts.target });
+      out.setNoDelay(true);
+      void relay(stream, out);
+    },
+    opts.options,
+  );
   return {
     ...srv,
     state,

@@ -22,11 +22,19 @@ export interface Obfs4StreamStats {
   bytesOut: number;
 }
 
-/** The stream was closed after a failed handshake's silent delay (an expected end, not a fault). */
+/** Server: the peer failed the handshake and was closed after the silent delay. */
 export class Obfs4ProbeClosed extends WebptError {
   override name = "Obfs4ProbeClosed";
   constructor() {
     super("ERR_OBFS4_PROBE_CLOSED", "closed after a failed obfs4 handshake");
+  }
+}
+
+/** The carrier closed before the handshake completed. */
+export class Obfs4ClosedEarly extends WebptError {
+  override name = "Obfs4ClosedEarly";
+  constructor() {
+    super("ERR_OBFS4_CLOSED_EARLY", "the connection closed during the obfs4 handshake");
   }
 }
 
@@ -41,6 +49,7 @@ export class Obfs4Stream extends Duplex {
   #onEstablished: (() => void)[] = [];
   #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #handshakeFailed = false;
 
   constructor(carrier: Carrier, session: Obfs4Session) {
     // Large chunks amortise framing and syscalls; obfs4 frames are 1448 bytes anyway.
@@ -56,10 +65,13 @@ export class Obfs4Stream extends Duplex {
     });
     if ("expire" in session) {
       // The server gives a client SERVER_HANDSHAKE_TIMEOUT_MS to complete its request.
-      this.#deadlineTimer = setTimeout(() => {
-        const r = session.expire();
-        if (r?.closeAt !== undefined) this.#failedHandshake(r.closeAt);
-      }, Math.max(0, session.deadline - Date.now()));
+      this.#deadlineTimer = setTimeout(
+        () => {
+          const r = session.expire();
+          if (r?.closeAt !== undefined) this.#failedHandshake(r.closeAt);
+        },
+        Math.max(0, session.deadline - Date.now()),
+      );
     }
   }
 
@@ -71,7 +83,8 @@ export class Obfs4Stream extends Duplex {
   whenEstablished(): Promise<void> {
     if (this.session.established) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const onClose = (): void => reject(this.errored ?? new Error("obfs4 connection closed during the handshake"));
+      const onClose = (): void =>
+        reject(this.errored ?? (this.#handshakeFailed ? new Obfs4ProbeClosed() : new Obfs4ClosedEarly()));
       this.once("close", onClose);
       this.#onEstablished.push(() => {
         this.off("close", onClose);
@@ -117,7 +130,8 @@ export class Obfs4Stream extends Duplex {
   #failedHandshake(closeAt: number): void {
     if (this.#closeTimer !== undefined) return;
     clearTimeout(this.#deadlineTimer);
-    this.#closeTimer = setTimeout(() => this.destroy(new Obfs4ProbeClosed()), Math.max(0, closeAt - Date.now()));
+    this.#handshakeFailed = true;
+    this.#closeTimer = setTimeout(() => this.destroy(), Math.max(0, closeAt - Date.now()));
   }
 
   #carrierEnded(): void {

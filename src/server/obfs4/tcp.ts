@@ -42,16 +42,24 @@ export async function startObfs4Client(
     backend: options.backend ?? nodeCryptoBackend(),
   });
   const stream = new Obfs4Stream(carrier, session);
+  // The failure reaches the caller as the rejection below, not as an unheard 'error' event.
+  const swallow = (): void => undefined;
+  stream.on("error", swallow);
   carrier.write(Buffer.from(session.request));
   const timeoutMs = options.timeoutMs ?? OBFS4_DIAL_TIMEOUT_MS;
-  const timer = setTimeout(() => stream.destroy(new TimeoutError(`obfs4 handshake timed out after ${timeoutMs} ms`)), timeoutMs);
-  const onAbort = (): void => void stream.destroy(new AbortError("obfs4 dial aborted", { cause: options.signal?.reason }));
+  const timer = setTimeout(
+    () => stream.destroy(new TimeoutError(`obfs4 handshake timed out after ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  const onAbort = (): void =>
+    void stream.destroy(new AbortError("obfs4 dial aborted", { cause: options.signal?.reason }));
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     await stream.whenEstablished();
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
+    stream.off("error", swallow);
   }
   return stream;
 }
@@ -94,14 +102,24 @@ export interface Obfs4ServerEngine {
  * filter, one close delay (obfs4proxy picks it once per server so every
  * failure from a bridge looks alike), and the handshake bound.
  */
+export interface Obfs4ServerOptions {
+  readonly backend?: Obfs4CryptoBackend;
+  readonly maxPendingHandshakes?: number;
+  /** Default SERVER_HANDSHAKE_TIMEOUT_MS (30 s) as obfs4proxy; tests shorten it. */
+  readonly handshakeTimeoutMs?: number;
+  /** Default chooseCloseDelayMs(): once per server, whole seconds in [0, 60). */
+  readonly closeDelayMs?: number;
+}
+
 export function createObfs4ServerEngine(
   state: Obfs4ServerState,
   onStream: (stream: Obfs4Stream, info: Obfs4AcceptInfo) => void,
-  options: { backend?: Obfs4CryptoBackend; maxPendingHandshakes?: number } = {},
+  options: Obfs4ServerOptions = {},
 ): Obfs4ServerEngine {
   const identityKeypair = keypairFromPrivateKey(state.privateKey);
   const replayFilter = new ReplayFilter();
-  const closeDelayMs = chooseCloseDelayMs();
+  const closeDelayMs = options.closeDelayMs ?? chooseCloseDelayMs();
+  const timeout = options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs };
   const backend = options.backend ?? nodeCryptoBackend();
   const maxPending = options.maxPendingHandshakes ?? MAX_PENDING_OBFS4_HANDSHAKES;
   const counters: Obfs4ServerCounters = { accepted: 0, established: 0, failedHandshakes: 0, dropped: 0 };
@@ -121,13 +139,19 @@ export function createObfs4ServerEngine(
         identityKeypair,
         replayFilter,
         closeDelayMs,
+        ...timeout,
         drbgSeed: state.drbgSeed,
         iatMode: state.iatMode,
         backend,
       });
       const stream = new Obfs4Stream(carrier, session);
+      // Until the owner takes the stream, errors (resets, bad frames) are ours to swallow: an unheard
+      // 'error' event would take the whole server down.
+      const swallow = (): void => undefined;
+      stream.on("error", swallow);
       stream.whenEstablished().then(
         () => {
+          stream.off("error", swallow);
           pending--;
           counters.established++;
           onStream(stream, info);
@@ -152,7 +176,7 @@ export async function listenObfs4Tcp(
   bind: { host: string; port: number },
   state: Obfs4ServerState,
   onStream: (stream: Obfs4Stream, info: Obfs4AcceptInfo) => void,
-  options: { backend?: Obfs4CryptoBackend; maxPendingHandshakes?: number } = {},
+  options: Obfs4ServerOptions = {},
 ): Promise<Obfs4TcpServer> {
   const engine = createObfs4ServerEngine(state, onStream, options);
   const sockets = new Set<net.Socket>();
