@@ -39,7 +39,7 @@ export class ByteQueue {
 
   /** The first n bytes without consuming them (a view when they lie in one chunk). */
   peek(n: number): Uint8Array {
-    if (n > this.#length) throw new RangeError(`peek(${n}) past ${this.#length} buffered bytes`);
+    this.#checkCount("peek", n);
     const first = this.#chunks[this.#first];
     if (n === 0 || first === undefined) return new Uint8Array(0);
     if (first.length - this.#head >= n) return first.subarray(this.#head, this.#head + n);
@@ -66,7 +66,7 @@ export class ByteQueue {
 
   /** Removes the first n bytes. */
   skip(n: number): void {
-    if (n > this.#length) throw new RangeError(`skip(${n}) past ${this.#length} buffered bytes`);
+    this.#checkCount("skip", n);
     this.#length -= n;
     while (n > 0) {
       const c = this.#chunks[this.#first]!;
@@ -117,6 +117,13 @@ export class ByteQueue {
       head = 0;
     }
     return -1;
+  }
+
+  /** A count must be a whole number within what is buffered (a programmer error otherwise). */
+  #checkCount(op: string, n: number): void {
+    if (!Number.isInteger(n) || n < 0 || n > this.#length) {
+      throw new RangeError(`${op}(${n}): need a whole number from 0 to ${this.#length} (bytes buffered)`);
+    }
   }
 
   clear(): void {
