@@ -10,10 +10,9 @@ import {
   computeServerHash,
   encodeExtOrCommand,
   formatUserAddr,
-  parseIPv4,
-  parseIPv6,
   parseUserAddr,
 } from "../../src/shared/codec/extorport/index.js";
+import { parseIPv4, parseIPv6 } from "../../src/shared/net/index.js";
 import { fcParams } from "../helpers/fc.js";
 
 function cut(bytes: Uint8Array, offsets: number[]): Uint8Array[] {

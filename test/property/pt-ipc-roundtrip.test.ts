@@ -17,14 +17,14 @@ import {
   encodeIpcMessage,
   encodeServerTransportOptions,
   encodeSmethodArgs,
-  formatHostPort,
   formatIpcMessage,
   formatProxyUri,
-  parseHostPort,
   parseIpcLine,
   parseProxyUri,
+  parsePtAddress,
 } from "../../src/shared/codec/pt-ipc/index.js";
-import type { Args, HostPort, IpcMessage, UpstreamProxy } from "../../src/shared/codec/pt-ipc/index.js";
+import type { Args, IpcMessage, UpstreamProxy } from "../../src/shared/codec/pt-ipc/index.js";
+import { type HostPort, formatHostPort } from "../../src/shared/net/index.js";
 import { fcParams } from "../helpers/fc.js";
 
 const RUNS = 1_000;
@@ -201,10 +201,10 @@ describe("PT IPC round trips", () => {
     );
   });
 
-  it("addresses: parseHostPort(formatHostPort(a)) = a", () => {
+  it("addresses: parsePtAddress(formatHostPort(a)) = a", () => {
     fc.assert(
       fc.property(hostPort, (hp) => {
-        expect(parseHostPort(formatHostPort(hp))).toEqual(hp);
+        expect(parsePtAddress(formatHostPort(hp))).toEqual(hp);
       }),
       fcParams(RUNS),
     );

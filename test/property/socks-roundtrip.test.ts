@@ -1,14 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { concatBytes, toHex, utf8Encode } from "../../src/shared/bytes/bytes.js";
-import {
-  type SocksAddress,
-  formatIPv4,
-  formatIPv6,
-  parseIPv4,
-  parseIPv6,
-  toSocksAddress,
-} from "../../src/shared/codec/socks/address.js";
+import { type SocksAddress, toSocksAddress } from "../../src/shared/codec/socks/address.js";
 import { SocksClientHandshake, type SocksClientStep } from "../../src/shared/codec/socks/client.js";
 import {
   greetingDecoder,
@@ -28,6 +21,7 @@ import {
 import { encodePtArgs, parsePtArgs } from "../../src/shared/codec/socks/pt-args.js";
 import { SocksServerHandshake, type SocksServerStep } from "../../src/shared/codec/socks/server.js";
 import { encodeSocks4Reply, encodeSocks4Request } from "../../src/shared/codec/socks/socks4.js";
+import { formatIPv4, formatIPv6 } from "../../src/shared/net/index.js";
 import { decodeAll } from "../helpers/chunking.js";
 import { fcParams } from "../helpers/fc.js";
 
@@ -64,19 +58,17 @@ const addressArb: fc.Arbitrary<SocksAddress> = fc.oneof(
 );
 
 describe("address round trips", () => {
-  it("IPv4 and IPv6 bytes survive text and back; the text is canonical", () => {
+  // The IP text ↔ bytes round trips are in net.test.ts; this is SOCKS's use of them.
+  it("toSocksAddress takes any bracketed IPv6 text to its canonical form", () => {
     fc.assert(
-      fc.property(
-        fc.uint8Array({ minLength: 4, maxLength: 4 }),
-        fc.uint8Array({ minLength: 16, maxLength: 16 }),
-        (v4, v6) => {
-          expect(toHex(parseIPv4(formatIPv4(v4))!)).toBe(toHex(v4));
-          const text = formatIPv6(v6);
-          expect(toHex(parseIPv6(text)!)).toBe(toHex(v6));
-          expect(formatIPv6(parseIPv6(text.toUpperCase())!)).toBe(text);
-          expect(toSocksAddress({ host: `[${text}]`, port: 1 })).toEqual({ type: "ipv6", host: text, port: 1 });
-        },
-      ),
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (v6) => {
+        const text = formatIPv6(v6);
+        expect(toSocksAddress({ host: `[${text.toUpperCase()}]`, port: 1 })).toEqual({
+          type: "ipv6",
+          host: text,
+          port: 1,
+        });
+      }),
       fcParams(1_000),
     );
   });
@@ -104,7 +96,12 @@ describe("codec round trips: decode(encode(x)) = x at any chunking", () => {
   });
 
   it("JSON parameter blocks", () => {
-    const valueArb = fc.oneof(textArb, fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer());
+    const valueArb = fc.oneof(
+      textArb,
+      fc.boolean(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => (Object.is(x, -0) ? 0 : x)),
+      fc.integer(),
+    );
     fc.assert(
       fc.property(fc.dictionary(textArb, valueArb, { maxKeys: 6 }), (params) => {
         const block = encodeJsonParamBlock(params);

@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { toHex, utf8Encode } from "../../src/shared/bytes/bytes.js";
+import { utf8Encode } from "../../src/shared/bytes/bytes.js";
 import {
   ExtOrError,
-  formatIPv6,
   formatUserAddr,
-  isTransportName,
-  parseIPv4,
-  parseIPv6,
   parseTransportBody,
   parseUserAddr,
   parseUserAddrBody,
 } from "../../src/shared/codec/extorport/index.js";
+import { isPtTransportName } from "../../src/shared/codec/pt-ipc/index.js";
+
+// The IP literal tables that were here are in net-ip.test.ts (one parser now).
 
 describe("formatUserAddr (CONFORMANCE: only 1.2.3.4:5678 or [1:2::3:4]:5678)", () => {
   const good: [string | undefined, number | undefined, string][] = [
@@ -105,58 +104,13 @@ describe("parseUserAddr (§3.2.1, the bridge side)", () => {
 
 describe("TRANSPORT names (§3.2.2: C identifiers)", () => {
   it.each(["obfs4", "a", "_x", "meek_lite", "webtunnel", "A1_b2"])("accepts %s", (name) => {
-    expect(isTransportName(name)).toBe(true);
+    expect(isPtTransportName(name)).toBe(true);
     expect(parseTransportBody(utf8Encode(name))).toBe(name);
   });
   it.each(["", "4obfs", "obfs-4", "a b", "a.b", "snowflake\x00", "é"])("rejects %j", (name) => {
-    expect(isTransportName(name)).toBe(false);
+    expect(isPtTransportName(name)).toBe(false);
     expect(() => parseTransportBody(utf8Encode(name))).toThrow(
       expect.objectContaining({ code: "ERR_EXTOR_BAD_TRANSPORT" }),
     );
-  });
-});
-
-describe("IP literal helpers", () => {
-  it("parse IPv4 strictly", () => {
-    expect(toHex(parseIPv4("192.0.2.1")!)).toBe("c0000201");
-    for (const s of ["1.2.3.04", "1..2.3", "1.2.3.", "+1.2.3.4", "1.2.3.4 ", "0x1.2.3.4"]) {
-      expect(parseIPv4(s)).toBeUndefined();
-    }
-  });
-
-  it("parse every IPv6 text form", () => {
-    const cases: [string, string][] = [
-      ["::", "00000000000000000000000000000000"],
-      ["::1", "00000000000000000000000000000001"],
-      ["1::", "00010000000000000000000000000000"],
-      ["1:2:3:4:5:6:7:8", "00010002000300040005000600070008"],
-      ["1:2:3:4:5:6::8", "00010002000300040005000600000008"],
-      ["::ffff:192.0.2.1", "00000000000000000000ffffc0000201"],
-      ["64:ff9b::192.0.2.33", "0064ff9b0000000000000000c0000221"],
-    ];
-    for (const [text, want] of cases) expect(toHex(parseIPv6(text)!)).toBe(want);
-    for (const s of [
-      ":",
-      ":::",
-      "1:::2",
-      ":1:2:3:4:5:6:7",
-      "1:2:3:4:5:6:7:",
-      "1:2:3:4:5:6:7:8:9",
-      "::1.2.3",
-      "1.2.3.4",
-      "::1:",
-    ]) {
-      expect(parseIPv6(s)).toBeUndefined();
-    }
-    expect(parseIPv6(`${"0".repeat(40)}::1`)).toBeUndefined();
-  });
-
-  it("format IPv6 canonically (RFC 5952 §4)", () => {
-    const canon = (s: string): string => formatIPv6(parseIPv6(s)!);
-    expect(canon("2001:db8:0:0:1:0:0:1")).toBe("2001:db8::1:0:0:1"); // first of two equal runs
-    expect(canon("2001:db8:0:1:1:1:1:1")).toBe("2001:db8:0:1:1:1:1:1"); // a lone zero group stays
-    expect(canon("2001:0:0:1:0:0:0:1")).toBe("2001:0:0:1::1"); // the longest run wins
-    expect(canon("0:0:0:0:0:0:0:0")).toBe("::");
-    expect(canon("ABCD:EF01::")).toBe("abcd:ef01::");
   });
 });

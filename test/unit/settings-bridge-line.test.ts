@@ -9,8 +9,8 @@ import {
 } from "../../src/shared/settings/bridge-line.js";
 import { BridgeLineError, type BridgeLineErrorCode } from "../../src/shared/settings/errors.js";
 import { MAX_BRIDGE_ARGS, MAX_BRIDGE_LINE_LENGTH } from "../../src/shared/settings/limits.js";
+import { CERT } from "./settings-fixtures.js";
 
-const CERT = "HszPy3vWfjsESCEOo9ZBkRv6zQ/1mGHzc8arF0y2SpwFr3WhsMu8rK0zyaoyERfbz3ddFw";
 const FP = "2B280B23E1107BB62ABFC40DDCC8824814F80A72";
 
 function codeOf(f: () => unknown): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { WebptError } from "../../src/shared/errors.js";
-import { BridgeLineError, SettingsError, jsonPointer } from "../../src/shared/settings/errors.js";
+import { BridgeLineError, jsonPointer } from "../../src/shared/settings/errors.js";
 import { parseBridgeLine } from "../../src/shared/settings/bridge-line.js";
 import { MAX_ICE_URLS } from "../../src/shared/settings/limits.js";
 import {
@@ -9,29 +9,7 @@ import {
   settingsToArgs,
   settingsToObject,
 } from "../../src/shared/settings/settings.js";
-import type { SettingsSource } from "../../src/shared/settings/coerce.js";
-import type { TransportName } from "../../src/shared/settings/schemas.js";
-
-// pt-spec Appendix B's SMETHOD ARGS cert: base64 of NODEID (20 bytes) || B (32 bytes), unpadded.
-const CERT = "HszPy3vWfjsESCEOo9ZBkRv6zQ/1mGHzc8arF0y2SpwFr3WhsMu8rK0zyaoyERfbz3ddFw";
-const NODE_ID = "1ecccfcb7bd67e3b0448210ea3d641911bfacd0f"; // bytes 0..19
-const PUBLIC_KEY = "f59861f373c6ab174cb64a9c05af75a1b0cbbcacad33c9aa321117dbcf775d17"; // bytes 20..51
-
-/** Runs `f`, which must throw a SettingsError, and returns it for field assertions. */
-function settingsError(f: () => unknown): SettingsError {
-  expect(f).toThrow(SettingsError);
-  try {
-    f();
-  } catch (e) {
-    return e as SettingsError;
-  }
-  throw new Error("unreachable");
-}
-
-function fails(transport: TransportName, input: unknown, source: SettingsSource) {
-  const e = settingsError(() => parseSettings(transport, input, source));
-  return { pointer: e.pointer, reason: e.reason, keyword: e.keyword };
-}
+import { CERT, NODE_ID, PUBLIC_KEY, fails, settingsError } from "./settings-fixtures.js";
 
 describe("parseSettings: websocket", () => {
   it("normalizes the URL", () => {

@@ -15,8 +15,8 @@ import {
   parseBridgeInput,
   parseShareLink,
 } from "../../src/shared/settings/share-link.js";
+import { CERT } from "./settings-fixtures.js";
 
-const CERT = "HszPy3vWfjsESCEOo9ZBkRv6zQ/1mGHzc8arF0y2SpwFr3WhsMu8rK0zyaoyERfbz3ddFw";
 const LINE = `obfs4 192.0.2.1:443 cert=${CERT} iat-mode=0`;
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 

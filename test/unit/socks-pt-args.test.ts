@@ -3,9 +3,9 @@ import { LimitError } from "../../src/shared/errors.js";
 import { fromHex, toHex, utf8Decode, utf8Encode } from "../../src/shared/bytes/bytes.js";
 import { MAX_PT_ARGS_BYTES } from "../../src/shared/codec/socks/constants.js";
 import { SocksError } from "../../src/shared/codec/socks/errors.js";
+import { escapeClientArg } from "../../src/shared/codec/pt-ipc/index.js";
 import {
   encodePtArgs,
-  escapePtArg,
   joinPtArgs,
   parsePtArgs,
   ptArgsBytes,
@@ -58,9 +58,9 @@ describe("parsePtArgs (goptlib parseClientParameters; CONFORMANCE client args)",
   });
 });
 
-describe("escapePtArg / encodePtArgs (tor-pt-spec.txt §3.5)", () => {
+describe("escapeClientArg / encodePtArgs (tor-pt-spec.txt §3.5)", () => {
   it("escapes backslash, equal sign and semicolon only", () => {
-    expect(escapePtArg("a\\b=c;d,e:f")).toBe("a\\\\b\\=c\\;d,e:f");
+    expect(escapeClientArg("a\\b=c;d,e:f")).toBe("a\\\\b\\=c\\;d,e:f");
   });
 
   it.each([

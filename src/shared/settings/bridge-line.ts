@@ -21,7 +21,9 @@
  *   in practice); surrounding whitespace, including a pasted newline, is
  *   trimmed. Unknown transports parse, with `known: false`.
  */
-import { formatHost, parseIp } from "./addr.js";
+import { formatHost, tryParseHostPort } from "../net/host-port.js";
+import { type IpFamily, parseIp } from "../net/ip.js";
+import { isPtTransportName } from "../codec/pt-ipc/transport-name.js";
 import { BridgeLineError } from "./errors.js";
 import { MAX_BRIDGE_ARGS, MAX_BRIDGE_LINE_LENGTH } from "./limits.js";
 import { isTransportName } from "./schemas.js";
@@ -35,7 +37,7 @@ export interface BridgeLine {
   readonly known: boolean;
   /** Canonical IP text; IPv6 without brackets. */
   readonly host: string;
-  readonly family: 4 | 6;
+  readonly family: IpFamily;
   readonly port: number;
   /** The bridge's RSA identity fingerprint, 40 uppercase hex digits, or null. */
   readonly fingerprint: string | null;
@@ -51,14 +53,13 @@ export interface BridgeLineInit {
   readonly args?: readonly BridgeArg[];
 }
 
-const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FINGERPRINT = /^[0-9A-Fa-f]{40}$/;
 /** A key: printable ASCII without `=`; a value: printable ASCII (may contain `=`). No spaces in either. */
 const ARG_KEY = /^[\x21-\x3c\x3e-\x7e]+$/;
 const ARG_VALUE = /^[\x21-\x7e]*$/;
 
 function checkTransport(name: string): void {
-  if (!C_IDENTIFIER.test(name)) {
+  if (!isPtTransportName(name)) {
     throw new BridgeLineError(
       "ERR_BRIDGE_BAD_TRANSPORT",
       `transport name ${JSON.stringify(name.slice(0, 64))} is not a C identifier (letters, digits, _)`,
@@ -69,44 +70,23 @@ function checkTransport(name: string): void {
   }
 }
 
-function parseAddrPort(token: string): { host: string; family: 4 | 6; port: number } {
-  let hostText: string;
-  let portText: string;
-  if (token.startsWith("[")) {
-    const close = token.indexOf("]");
-    if (close < 0) throw new BridgeLineError("ERR_BRIDGE_BAD_ADDRESS", "unterminated [IPv6] address");
-    hostText = token.slice(1, close);
-    if (token[close + 1] !== ":") {
-      throw new BridgeLineError("ERR_BRIDGE_BAD_PORT", `address ${token.slice(0, 64)} has no :port`);
-    }
-    portText = token.slice(close + 2);
-    const ip = parseIp(hostText);
-    if (!ip || ip.family !== 6) {
-      throw new BridgeLineError(
-        "ERR_BRIDGE_BAD_ADDRESS",
-        `${JSON.stringify(hostText.slice(0, 64))} is not an IPv6 address`,
-      );
-    }
-  } else {
-    const colon = token.lastIndexOf(":");
-    if (colon < 0) throw new BridgeLineError("ERR_BRIDGE_BAD_PORT", `address ${token.slice(0, 64)} has no :port`);
-    hostText = token.slice(0, colon);
-    portText = token.slice(colon + 1);
-    if (hostText.includes(":")) {
-      throw new BridgeLineError("ERR_BRIDGE_BAD_ADDRESS", "an IPv6 address must be written in [brackets]");
-    }
-  }
-  const ip = parseIp(hostText);
-  if (!ip) {
+/**
+ * `addr:port` with the shared strict rules (src/shared/net): an IPv4 dotted
+ * quad or `[IPv6]`, canonical text, a port 1–65535 without leading zeros.
+ * The fault's field picks the code, host before port, left to right.
+ */
+function parseAddrPort(token: string): { host: string; family: IpFamily; port: number } {
+  const addr = tryParseHostPort(token);
+  if ("problem" in addr) {
+    const where = `address ${JSON.stringify(token.slice(0, 64))}`;
+    if (addr.field === "port")
+      throw new BridgeLineError("ERR_BRIDGE_BAD_PORT", `${where}: ${addr.reason} (want 1-65535)`);
     throw new BridgeLineError(
       "ERR_BRIDGE_BAD_ADDRESS",
-      `${JSON.stringify(hostText.slice(0, 64))} is not an IP address (bridge lines take IPv4 or [IPv6], not names)`,
+      `${where}: ${addr.reason} (bridge lines take IPv4 or [IPv6], not names)`,
     );
   }
-  if (!/^[1-9][0-9]{0,4}$/.test(portText) || Number(portText) > 65535) {
-    throw new BridgeLineError("ERR_BRIDGE_BAD_PORT", `port ${JSON.stringify(portText.slice(0, 16))} is not 1-65535`);
-  }
-  return { host: ip.host, family: ip.family, port: Number(portText) };
+  return { host: addr.host, family: addr.type === "ipv4" ? 4 : 6, port: addr.port };
 }
 
 function parseArg(token: string): BridgeArg {
@@ -198,10 +178,10 @@ export function parseBridgeLine(text: string): BridgeLine {
  */
 export function formatBridgeLine(line: BridgeLineInit, options: { readonly prefix?: boolean } = {}): string {
   checkTransport(line.transport);
-  const bracketed = line.host.startsWith("[") && line.host.endsWith("]");
-  const ip = parseIp(bracketed ? line.host.slice(1, -1) : line.host);
-  if (!ip || (bracketed && ip.family !== 6))
+  const ip = parseIp(line.host, { brackets: true });
+  if (ip === undefined) {
     throw new BridgeLineError("ERR_BRIDGE_BAD_ADDRESS", `${JSON.stringify(line.host)} is not an IP address`);
+  }
   if (!Number.isInteger(line.port) || line.port < 1 || line.port > 65535) {
     throw new BridgeLineError("ERR_BRIDGE_BAD_PORT", `port ${line.port} is not 1-65535`);
   }

@@ -8,6 +8,7 @@
  * Pointers name keys as given; an index under `/ice` counts URLs in the
  * combined list (after commas are split and repeated keys joined).
  */
+import { bytesEqual, fromHex } from "../bytes/bytes.js";
 import { decodeBase64, encodeBase64 } from "./base64.js";
 import { parseBridgeLine, bridgeArgsToRecord, type BridgeArg, type BridgeLine } from "./bridge-line.js";
 import { coerceArgs, coerceObject, type Coerced, type SettingsSource } from "./coerce.js";
@@ -165,21 +166,11 @@ function bridgeRecord(transport: TransportName, input: unknown): Record<string, 
   return bridgeArgsToRecord(args as BridgeArg[]);
 }
 
-function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** obfs4proxy's ParseArgs: `cert` (node ID || public key), else `node-id` + `public-key`. */
 function obfs4Keys(o: Record<string, unknown>): Obfs4Keys {
   const iatMode = (o["iat-mode"] ?? 0) as IatMode;
-  const oldNodeId = typeof o["node-id"] === "string" ? hexToBytes(o["node-id"]) : null;
-  const oldPublicKey = typeof o["public-key"] === "string" ? hexToBytes(o["public-key"]) : null;
+  const oldNodeId = typeof o["node-id"] === "string" ? fromHex(o["node-id"]) : null;
+  const oldPublicKey = typeof o["public-key"] === "string" ? fromHex(o["public-key"]) : null;
   if (typeof o.cert !== "string") {
     // The schema's anyOf and dependentRequired guarantee both old-form keys here.
     const raw = new Uint8Array(OBFS4_NODE_ID_LENGTH + OBFS4_PUBLIC_KEY_LENGTH);
@@ -195,10 +186,10 @@ function obfs4Keys(o: Record<string, unknown>): Obfs4Keys {
   }
   const nodeId = raw.slice(0, OBFS4_NODE_ID_LENGTH);
   const publicKey = raw.slice(OBFS4_NODE_ID_LENGTH);
-  if (oldNodeId && !sameBytes(oldNodeId, nodeId)) {
+  if (oldNodeId && !bytesEqual(oldNodeId, nodeId)) {
     throw new SettingsError("/node-id", "conflict", "disagrees with the node ID in cert");
   }
-  if (oldPublicKey && !sameBytes(oldPublicKey, publicKey)) {
+  if (oldPublicKey && !bytesEqual(oldPublicKey, publicKey)) {
     throw new SettingsError("/public-key", "conflict", "disagrees with the public key in cert");
   }
   return { cert: encodeBase64(raw, "std", false), nodeId, publicKey, iatMode };

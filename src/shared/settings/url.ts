@@ -5,7 +5,8 @@
  * Checking here, not at dial time, turns a typo into a SOCKS X'13' reply with
  * a pointer instead of a connection that fails later and less clearly.
  */
-import { formatHost, parseHostName, parseIPv4, parseIPv6, parsePort, formatIPv4, formatIPv6 } from "./addr.js";
+import { formatHost, parseHost, splitHostPort } from "../net/host-port.js";
+import { type DomainNameOptions, parsePort } from "../net/host-name.js";
 
 /** A checked URL in normalized form, or why it was refused. */
 export type UrlCheck = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly error: string };
@@ -22,42 +23,41 @@ function fail(error: string): UrlCheck {
   return { ok: false, error };
 }
 
-/** Parses `host[:port]` (host may be `[v6]`); returns canonical host text and port, or an error. */
+/**
+ * Host names in URLs: RFC 1123 labels, but `-` at a label's edge is allowed
+ * because browsers resolve such names; the last label must not be numeric
+ * (WHATWG "ends in a number": the browser would read an IPv4 address).
+ */
+const URL_HOST_NAME: DomainNameOptions = { edgeHyphens: true };
+
+/**
+ * Parses `host[:port]` (host may be `[v6]`) with the shared splitter;
+ * returns the canonical host (lower-case name, RFC 5952 IPv6 in brackets)
+ * and port, or an error. The port is judged before the host.
+ */
 function parseAuthority(
   authority: string,
 ): { readonly host: string; readonly port: number | null } | { readonly error: string } {
   if (authority.includes("@")) return { error: "must not contain credentials (user@host)" };
-  let hostText: string;
-  let portText: string | null = null;
-  if (authority.startsWith("[")) {
-    const close = authority.indexOf("]");
-    if (close < 0) return { error: "has an unterminated [IPv6] host" };
-    hostText = authority.slice(0, close + 1);
-    const rest = authority.slice(close + 1);
-    if (rest !== "") {
-      if (!rest.startsWith(":")) return { error: "has junk after the [IPv6] host" };
-      portText = rest.slice(1);
-    }
-  } else {
-    const colon = authority.lastIndexOf(":");
-    hostText = colon < 0 ? authority : authority.slice(0, colon);
-    if (colon >= 0) portText = authority.slice(colon + 1);
+  const parts = splitHostPort(authority);
+  if ("problem" in parts) {
+    if (parts.problem === "missing-bracket") return { error: "has an unterminated [IPv6] host" };
+    if (parts.problem === "junk-after-bracket") return { error: "has junk after the [IPv6] host" };
+    if (parts.field === "port") return { error: "has a bad port (want 1-65535)" };
+    if (authority.startsWith("[")) return { error: "has a bad IPv6 host" };
+    return { error: `has a bad host ${JSON.stringify(authority.slice(0, 64))}` };
   }
   let port: number | null = null;
-  if (portText !== null) {
-    port = parsePort(portText);
-    if (port === null) return { error: `has a bad port ${JSON.stringify(portText)} (want 1-65535)` };
+  if (parts.port !== undefined) {
+    port = parsePort(parts.port) ?? null;
+    if (port === null) return { error: `has a bad port ${JSON.stringify(parts.port)} (want 1-65535)` };
   }
-  if (hostText.startsWith("[")) {
-    const v6 = hostText.endsWith("]") ? parseIPv6(hostText.slice(1, -1)) : null;
-    if (!v6) return { error: "has a bad IPv6 host" };
-    return { host: formatHost({ host: formatIPv6(v6), family: 6 }), port };
+  const host = parseHost(parts.host, parts.bracketed, { allowDomain: true, domain: URL_HOST_NAME });
+  if (host === undefined) {
+    if (parts.bracketed) return { error: "has a bad IPv6 host" };
+    return { error: `has a bad host ${JSON.stringify(parts.host.slice(0, 64))}` };
   }
-  const v4 = parseIPv4(hostText);
-  if (v4) return { host: formatIPv4(v4), port };
-  const name = parseHostName(hostText);
-  if (name === null) return { error: `has a bad host ${JSON.stringify(hostText.slice(0, 64))}` };
-  return { host: name, port };
+  return { host: formatHost(host), port };
 }
 
 /**

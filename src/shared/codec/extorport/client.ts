@@ -1,4 +1,3 @@
-import { ByteQueue } from "../../bytes/byte-queue.js";
 import { concatBytes, constantTimeEqual } from "../../bytes/bytes.js";
 import { LimitError } from "../../errors.js";
 import { EXTOR_CMD_DENY, EXTOR_CMD_OKAY, ExtOrCommandDecoder } from "./command.js";
@@ -18,7 +17,7 @@ import {
   defaultRandomBytes,
   drawNonce,
 } from "./safe-cookie.js";
-import { EMPTY, type ExtOrStep, HandshakeMachine, continueStep } from "./step.js";
+import { EMPTY, type ExtOrStep, HandshakeMachine, QueuedHandshake, continueStep } from "./step.js";
 
 /**
  * The PT's side of the Extended ORPort (the transport dialing tor):
@@ -47,9 +46,8 @@ export type ExtOrClientAuthState = "auth-types" | "server-hash" | "status" | "do
  * SAFE_COOKIE, client role. The bridge speaks first (AuthTypes), so there is
  * no start(): push the bridge's bytes from the beginning.
  */
-export class ExtOrClientAuth extends HandshakeMachine {
+export class ExtOrClientAuth extends QueuedHandshake {
   protected readonly what = "ExtORPort authentication";
-  readonly #queue = new ByteQueue();
   readonly #cookie: Uint8Array;
   readonly #clientNonce: Uint8Array;
   #state: ExtOrClientAuthState = "auth-types";
@@ -65,28 +63,15 @@ export class ExtOrClientAuth extends HandshakeMachine {
     return this.#state;
   }
 
-  get buffered(): number {
-    return this.#queue.length;
-  }
-
   protected get complete(): boolean {
     return this.#state === "done";
   }
 
   push(chunk: Uint8Array): ExtOrStep {
-    this.assertOpen();
-    return this.guard(() => {
-      this.#queue.push(chunk);
-      const send: Uint8Array[] = [];
-      while (this.#advance(send));
-      const out = concatBytes(...send);
-      if (this.#state !== "done") return continueStep(out);
-      return { send: out, done: true, leftover: this.#queue.readAll() };
-    });
+    return this.drive(chunk);
   }
 
-  /** Runs the handler of the current state; true when it consumed input and may continue. */
-  #advance(send: Uint8Array[]): boolean {
+  protected advance(send: Uint8Array[]): boolean {
     switch (this.#state) {
       case "auth-types":
         return this.#readAuthTypes(send);
@@ -101,8 +86,8 @@ export class ExtOrClientAuth extends HandshakeMachine {
 
   /** §2: AuthTypes up to EndAuthTypes (0); we choose SAFE_COOKIE and send our nonce with it (§2.1.3). */
   #readAuthTypes(send: Uint8Array[]): boolean {
-    const end = this.#queue.indexOf(EXTOR_AUTH_END);
-    if (end > MAX_EXTOR_AUTH_TYPES || (end === -1 && this.#queue.length > MAX_EXTOR_AUTH_TYPES)) {
+    const end = this.queue.indexOf(EXTOR_AUTH_END);
+    if (end > MAX_EXTOR_AUTH_TYPES || (end === -1 && this.queue.length > MAX_EXTOR_AUTH_TYPES)) {
       throw new LimitError(
         ExtOrErrorCode.AUTH_TYPES_TOO_LONG,
         `the bridge sent more than ${MAX_EXTOR_AUTH_TYPES} auth types without EndAuthTypes`,
@@ -110,8 +95,8 @@ export class ExtOrClientAuth extends HandshakeMachine {
       );
     }
     if (end === -1) return false;
-    const offered = this.#queue.read(end);
-    this.#queue.skip(1);
+    const offered = this.queue.read(end);
+    this.queue.skip(1);
     if (!offered.includes(EXTOR_AUTH_SAFE_COOKIE)) {
       // §2: "A value of 0 means that the client did not like the authentication types offered".
       throw new ExtOrError(
@@ -127,9 +112,9 @@ export class ExtOrClientAuth extends HandshakeMachine {
 
   /** §2.1.3: ServerHash | ServerNonce; the client "MUST terminate the connection" on a bad hash. */
   #readServerHash(send: Uint8Array[]): boolean {
-    if (this.#queue.length < EXTOR_HASH_LENGTH + EXTOR_NONCE_LENGTH) return false;
-    const serverHash = this.#queue.read(EXTOR_HASH_LENGTH);
-    const serverNonce = this.#queue.read(EXTOR_NONCE_LENGTH);
+    if (this.queue.length < EXTOR_HASH_LENGTH + EXTOR_NONCE_LENGTH) return false;
+    const serverHash = this.queue.read(EXTOR_HASH_LENGTH);
+    const serverNonce = this.queue.read(EXTOR_NONCE_LENGTH);
     const expected = computeServerHash(this.#cookie, this.#clientNonce, serverNonce);
     if (!constantTimeEqual(serverHash, expected)) {
       throw new ExtOrError(
@@ -144,8 +129,8 @@ export class ExtOrClientAuth extends HandshakeMachine {
 
   /** §2.1.3: Status is 1 on success, 0 on failure; goptlib treats anything but 1 as failure. */
   #readStatus(): boolean {
-    if (this.#queue.length < 1) return false;
-    const status = this.#queue.read(1)[0]!;
+    if (this.queue.length < 1) return false;
+    const status = this.queue.read(1)[0]!;
     if (status !== EXTOR_AUTH_STATUS_SUCCESS) {
       throw new ExtOrError(ExtOrErrorCode.AUTH_REJECTED, `the bridge rejected our ClientHash (status ${status})`);
     }

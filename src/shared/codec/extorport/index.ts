@@ -39,7 +39,6 @@ export {
   formatUserAddr,
   parseUserAddr,
   parseUserAddrBody,
-  isTransportName,
   parseTransportBody,
   encodeUserAddr,
   encodeTransport,
@@ -47,7 +46,6 @@ export {
   encodeOkay,
   encodeDeny,
 } from "./metadata.js";
-export { parseIPv4, parseIPv6, formatIPv4, formatIPv6, isIPv4Mapped } from "./ip-address.js";
 export type { ExtOrStep } from "./step.js";
 export {
   MAX_EXTOR_AUTH_TYPES,

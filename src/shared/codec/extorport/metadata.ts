@@ -8,7 +8,9 @@ import {
   encodeExtOrCommand,
 } from "./command.js";
 import { ExtOrError, ExtOrErrorCode } from "./errors.js";
-import { formatIPv4, formatIPv6, isIPv4Mapped, parseIPv4, parseIPv6 } from "./ip-address.js";
+import { type HostPortOptions, formatHostPort, tryParseHostPort } from "../../net/host-port.js";
+import { type IpFamily, parseIp } from "../../net/ip.js";
+import { isPtTransportName } from "../pt-ipc/transport-name.js";
 
 /**
  * The metadata commands of tor-ext-orport-spec.txt §3.2: USERADDR and
@@ -20,11 +22,15 @@ export interface UserAddr {
   /** Canonical address text without brackets: `1.2.3.4` or `1:2::3:4` (RFC 5952). */
   readonly host: string;
   readonly port: number;
-  readonly family: 4 | 6;
+  readonly family: IpFamily;
 }
 
-const PORT = /^[0-9]{1,5}$/;
-const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * The two recognised USERADDR formats (§3.2.1) on the shared strict parser:
+ * an IP literal, IPv6 only in brackets, canonical text; a port 0–65535 of at
+ * most five digits (leading zeros allowed). No names, zones or `[1.2.3.4]`.
+ */
+const USERADDR_SYNTAX: HostPortOptions = { allowZeroPort: true, portSyntax: "padded" };
 
 /**
  * The USERADDR body for a client at `host`:`port`, or undefined when the
@@ -43,16 +49,8 @@ const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function formatUserAddr(host: string | undefined, port: number | undefined): string | undefined {
   if (typeof host !== "string" || typeof port !== "number") return undefined;
   if (!Number.isInteger(port) || port < 0 || port > 65535) return undefined;
-  let h = host;
-  if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
-  const v4 = parseIPv4(h);
-  if (v4 !== undefined) return `${formatIPv4(v4)}:${port}`;
-  const zone = h.indexOf("%");
-  if (zone !== -1) h = h.slice(0, zone);
-  const v6 = parseIPv6(h);
-  if (v6 === undefined) return undefined;
-  if (isIPv4Mapped(v6)) return `${formatIPv4(v6.subarray(12))}:${port}`;
-  return `[${formatIPv6(v6)}]:${port}`;
+  const ip = parseIp(host, { brackets: true, allowBracketedIPv4: true, dropZone: true, unmapIPv4: true });
+  return ip === undefined ? undefined : formatHostPort({ ...ip, port });
 }
 
 /**
@@ -63,31 +61,14 @@ export function formatUserAddr(host: string | undefined, port: number | undefine
  * the bridge close the connection (§3.1).
  */
 export function parseUserAddr(text: string): UserAddr {
-  const bad = (why: string): ExtOrError =>
-    new ExtOrError(ExtOrErrorCode.BAD_USERADDR, `bad USERADDR ${JSON.stringify(text.slice(0, 64))}: ${why}`);
-  let hostText: string;
-  let portText: string;
-  if (text.startsWith("[")) {
-    const close = text.indexOf("]:");
-    if (close === -1) throw bad("expected [IPv6]:port");
-    hostText = text.slice(1, close);
-    portText = text.slice(close + 2);
-  } else {
-    const colon = text.lastIndexOf(":");
-    if (colon === -1) throw bad("missing :port");
-    hostText = text.slice(0, colon);
-    portText = text.slice(colon + 1);
+  const addr = tryParseHostPort(text, USERADDR_SYNTAX);
+  if ("problem" in addr) {
+    throw new ExtOrError(
+      ExtOrErrorCode.BAD_USERADDR,
+      `bad USERADDR ${JSON.stringify(text.slice(0, 64))}: ${addr.reason} (want 1.2.3.4:5678 or [1:2::3:4]:5678)`,
+    );
   }
-  if (!PORT.test(portText) || Number(portText) > 65535) throw bad("port must be a decimal number in 0..65535");
-  const port = Number(portText);
-  if (text.startsWith("[")) {
-    const v6 = parseIPv6(hostText);
-    if (v6 === undefined) throw bad("not an IPv6 literal");
-    return { host: formatIPv6(v6), port, family: 6 };
-  }
-  const v4 = parseIPv4(hostText);
-  if (v4 === undefined) throw bad("not an IPv4 dotted quad (IPv6 needs brackets)");
-  return { host: formatIPv4(v4), port, family: 4 };
+  return { host: addr.host, port: addr.port, family: addr.type === "ipv4" ? 4 : 6 };
 }
 
 /** Parses a USERADDR command body (ASCII, not NUL-terminated, §3.2.1). */
@@ -96,18 +77,13 @@ export function parseUserAddrBody(body: Uint8Array): UserAddr {
 }
 
 /**
- * True when `name` is a valid pluggable transport name: a C identifier
- * (§3.2.2; tor checks it with string_is_C_identifier and closes the
- * connection otherwise).
+ * Parses a TRANSPORT command body; a name that is not a C identifier
+ * (isPtTransportName) is ERR_EXTOR_BAD_TRANSPORT (§3.2.2: tor closes the
+ * connection).
  */
-export function isTransportName(name: string): boolean {
-  return C_IDENTIFIER.test(name);
-}
-
-/** Parses a TRANSPORT command body; a non-identifier is ERR_EXTOR_BAD_TRANSPORT (§3.2.2). */
 export function parseTransportBody(body: Uint8Array): string {
   const name = bytesToBinaryString(body);
-  if (!isTransportName(name)) {
+  if (!isPtTransportName(name)) {
     throw new ExtOrError(
       ExtOrErrorCode.BAD_TRANSPORT,
       `bad TRANSPORT ${JSON.stringify(name.slice(0, 64))}: transport names are C identifiers`,
@@ -135,7 +111,7 @@ export function encodeUserAddr(addr: string): Uint8Array {
 
 /** TRANSPORT command frame; TypeError unless `name` is a C identifier (§3.2.2). */
 export function encodeTransport(name: string): Uint8Array {
-  if (typeof name !== "string" || !isTransportName(name)) {
+  if (typeof name !== "string" || !isPtTransportName(name)) {
     throw new TypeError(`refusing to send TRANSPORT ${JSON.stringify(name)}: not a C identifier`);
   }
   return encodeExtOrCommand(EXTOR_CMD_TRANSPORT, utf8Encode(name));

@@ -1,5 +1,4 @@
-import { ByteQueue } from "../../bytes/byte-queue.js";
-import { concatBytes, constantTimeEqual } from "../../bytes/bytes.js";
+import { constantTimeEqual } from "../../bytes/bytes.js";
 import { EXTOR_CMD_DONE, EXTOR_CMD_TRANSPORT, EXTOR_CMD_USERADDR, ExtOrCommandDecoder } from "./command.js";
 import { ExtOrError, ExtOrErrorCode, ExtOrStateError } from "./errors.js";
 import { type UserAddr, encodeDeny, encodeOkay, parseTransportBody, parseUserAddrBody } from "./metadata.js";
@@ -18,7 +17,7 @@ import {
   defaultRandomBytes,
   drawNonce,
 } from "./safe-cookie.js";
-import { EMPTY, type ExtOrStep, HandshakeMachine, continueStep } from "./step.js";
+import { EMPTY, type ExtOrStep, HandshakeMachine, QueuedHandshake } from "./step.js";
 
 /**
  * The bridge's side of the Extended ORPort (a parent accepting from a PT, as
@@ -36,9 +35,8 @@ export interface ExtOrServerAuthOptions {
 export type ExtOrServerAuthState = "idle" | "auth-type" | "client-nonce" | "client-hash" | "done";
 
 /** SAFE_COOKIE, server role (§2, §2.1.3). The server speaks first: call start() on accept. */
-export class ExtOrServerAuth extends HandshakeMachine {
+export class ExtOrServerAuth extends QueuedHandshake {
   protected readonly what = "ExtORPort authentication";
-  readonly #queue = new ByteQueue();
   readonly #cookie: Uint8Array;
   readonly #random: RandomBytes;
   #expectedClientHash: Uint8Array = EMPTY;
@@ -55,10 +53,6 @@ export class ExtOrServerAuth extends HandshakeMachine {
     return this.#state;
   }
 
-  get buffered(): number {
-    return this.#queue.length;
-  }
-
   protected get complete(): boolean {
     return this.#state === "done";
   }
@@ -72,19 +66,10 @@ export class ExtOrServerAuth extends HandshakeMachine {
 
   push(chunk: Uint8Array): ExtOrStep {
     if (this.#state === "idle") throw new ExtOrStateError("ExtOrServerAuth.push() before start()");
-    this.assertOpen();
-    return this.guard(() => {
-      this.#queue.push(chunk);
-      const send: Uint8Array[] = [];
-      while (this.#advance(send));
-      const out = concatBytes(...send);
-      if (this.#state !== "done") return continueStep(out);
-      // Tor keeps reading after the status byte: commands may follow the ClientHash at once.
-      return { send: out, done: true, leftover: this.#queue.readAll() };
-    });
+    return this.drive(chunk);
   }
 
-  #advance(send: Uint8Array[]): boolean {
+  protected advance(send: Uint8Array[]): boolean {
     switch (this.#state) {
       case "auth-type":
         return this.#readAuthType();
@@ -100,8 +85,8 @@ export class ExtOrServerAuth extends HandshakeMachine {
 
   /** §2: "If the client sent an AuthType of value 0, or an AuthType that the server does not support, the server MUST close". */
   #readAuthType(): boolean {
-    if (this.#queue.length < 1) return false;
-    const type = this.#queue.read(1)[0]!;
+    if (this.queue.length < 1) return false;
+    const type = this.queue.read(1)[0]!;
     if (type !== EXTOR_AUTH_SAFE_COOKIE) {
       const why = type === 0 ? "the PT refused every offered auth type" : `the PT chose unsupported auth type ${type}`;
       throw new ExtOrError(ExtOrErrorCode.BAD_AUTH_TYPE, why);
@@ -112,8 +97,8 @@ export class ExtOrServerAuth extends HandshakeMachine {
 
   /** §2.1.3: ClientNonce in; ServerHash | ServerNonce out. The expected ClientHash is kept for the next step. */
   #readClientNonce(send: Uint8Array[]): boolean {
-    if (this.#queue.length < EXTOR_NONCE_LENGTH) return false;
-    const clientNonce = this.#queue.read(EXTOR_NONCE_LENGTH);
+    if (this.queue.length < EXTOR_NONCE_LENGTH) return false;
+    const clientNonce = this.queue.read(EXTOR_NONCE_LENGTH);
     const serverNonce = drawNonce(this.#random);
     send.push(computeServerHash(this.#cookie, clientNonce, serverNonce), serverNonce);
     this.#expectedClientHash = computeClientHash(this.#cookie, clientNonce, serverNonce);
@@ -123,8 +108,8 @@ export class ExtOrServerAuth extends HandshakeMachine {
 
   /** §2.1.3: ClientHash in; Status out. On a mismatch the status byte 0 is the error's `reply`. */
   #readClientHash(send: Uint8Array[]): boolean {
-    if (this.#queue.length < EXTOR_HASH_LENGTH) return false;
-    const clientHash = this.#queue.read(EXTOR_HASH_LENGTH);
+    if (this.queue.length < EXTOR_HASH_LENGTH) return false;
+    const clientHash = this.queue.read(EXTOR_HASH_LENGTH);
     if (!constantTimeEqual(clientHash, this.#expectedClientHash)) {
       throw new ExtOrError(ExtOrErrorCode.BAD_CLIENT_HASH, "the PT's ClientHash does not match our cookie", {
         reply: Uint8Array.of(EXTOR_AUTH_STATUS_FAILURE),

@@ -1,3 +1,5 @@
+import { ByteQueue } from "../../bytes/byte-queue.js";
+import { concatBytes } from "../../bytes/bytes.js";
 import { UnexpectedEOFError } from "../../errors.js";
 import { ExtOrStateError } from "./errors.js";
 
@@ -66,5 +68,36 @@ export abstract class HandshakeMachine {
     if (this.#failure === undefined && this.complete) {
       throw new ExtOrStateError(`${this.what} is already complete; relay the stream instead of pushing`);
     }
+  }
+}
+
+/**
+ * A handshake phase that reads fixed-size fields from a byte queue: push()
+ * buffers the chunk and runs the current state's handler until one needs
+ * more bytes, collecting what the handlers send. Once the phase completes,
+ * every byte still buffered is the next phase's (`leftover`): tor keeps
+ * reading after the last byte, so commands may follow in the same chunk.
+ */
+export abstract class QueuedHandshake extends HandshakeMachine {
+  protected readonly queue = new ByteQueue();
+
+  get buffered(): number {
+    return this.queue.length;
+  }
+
+  /** Runs the handler of the current state; true when it consumed input and may continue. */
+  protected abstract advance(send: Uint8Array[]): boolean;
+
+  /** The body of push(), after the subclass's own precondition checks. */
+  protected drive(chunk: Uint8Array): ExtOrStep {
+    this.assertOpen();
+    return this.guard(() => {
+      this.queue.push(chunk);
+      const send: Uint8Array[] = [];
+      while (this.advance(send));
+      const out = concatBytes(...send);
+      if (!this.complete) return continueStep(out);
+      return { send: out, done: true, leftover: this.queue.readAll() };
+    });
   }
 }

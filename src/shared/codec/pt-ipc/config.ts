@@ -9,14 +9,15 @@
  * thrown as an {@link IpcError} whose `line`, `stream` and `exitCode` the
  * adapter uses verbatim (see {@link ipcErrorOutput}).
  */
-import { parseBindAddr, parseHostPort } from "./address.js";
+import type { HostPort } from "../../net/host-port.js";
+import { parseBindAddr, parsePtAddress } from "./address.js";
 import { IpcError, IpcErrorCode, PtArgsError } from "./errors.js";
 import type { OutputStream } from "./errors.js";
 import { decodeServerTransportOptions } from "./escaping.js";
 import { formatIpcMessage } from "./format.js";
 import { ProxyUriError, parseProxyUri } from "./proxy-uri.js";
 import type { UpstreamProxy } from "./proxy-uri.js";
-import type { Args, HostPort, IpcMessage } from "./types.js";
+import type { Args, IpcMessage } from "./types.js";
 import { addressEnvError, readCommon, splitTransports } from "./version.js";
 import type { PtCommonConfig, PtConfigOptions, PtConfigResult, PtEnv, PtSettings } from "./version.js";
 
@@ -72,7 +73,7 @@ export function parseClientConfig(
   let target: HostPort | undefined;
   if (targetText !== undefined) {
     try {
-      target = parseHostPort(targetText, { allowDomain: true, allowUnbracketedIPv6: true });
+      target = parsePtAddress(targetText, { allowDomain: true, allowUnbracketedIPv6: true });
     } catch (e) {
       throw addressEnvError(settings, "-target", e);
     }
@@ -177,7 +178,7 @@ function readAddress(settings: PtSettings, flag: string, envName: string, allowD
   const text = settings.get(flag, envName);
   if (text === undefined) return undefined;
   try {
-    return parseHostPort(text, { allowDomain, allowUnbracketedIPv6: true });
+    return parsePtAddress(text, { allowDomain, allowUnbracketedIPv6: true });
   } catch (e) {
     throw addressEnvError(settings, envName, e);
   }

@@ -13,7 +13,7 @@
  */
 import { PtArgsError, PtArgsErrorCode } from "./errors.js";
 import type { Args, ArgsInput } from "./types.js";
-import { quote } from "./address.js";
+import { quote } from "../../net/host-port.js";
 
 /** Iterates the (key, values) pairs of a Map or plain record. */
 export function argsEntries(args: ArgsInput): [string, readonly string[]][] {
@@ -96,6 +96,11 @@ export function decodeClientArgs(s: string): Args {
   }
 }
 
+/** pt-spec 1.0 §3.5: a client argument key or value with `\`, `=` and `;` backslash-escaped. */
+export function escapeClientArg(s: string): string {
+  return backslashEscape(s, "=;");
+}
+
 /**
  * Encodes client per-connection arguments: keys in the map's order, each
  * value in order. Keys must be non-empty (the decoder rejects empty keys); a
@@ -105,7 +110,7 @@ export function encodeClientArgs(args: ArgsInput): string {
   const items: string[] = [];
   for (const [key, values] of argsEntries(args)) {
     if (key.length === 0) throw new TypeError("client argument keys must not be empty");
-    for (const v of values) items.push(`${backslashEscape(key, "=;")}=${backslashEscape(v, ";=")}`);
+    for (const v of values) items.push(`${escapeClientArg(key)}=${escapeClientArg(v)}`);
   }
   return items.join(";");
 }

@@ -9,7 +9,7 @@
  * first non-flag argument, and the last repetition of a flag wins.
  */
 import { WebptError } from "../../errors.js";
-import { quote } from "./address.js";
+import { quote } from "../../net/host-port.js";
 
 export type FlagKind = "value" | "boolean";
 

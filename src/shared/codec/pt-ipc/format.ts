@@ -11,13 +11,15 @@
  * carry arbitrary text, and they go through CString escaping. A final check
  * over the whole line backs this up, so unsafe bytes never reach stdout.
  */
-import { formatHostPort, isIPv4, isIPv6 } from "./address.js";
+import { type HostPort, formatHostPort } from "../../net/host-port.js";
+import { isIPv4, isIPv6 } from "../../net/ip.js";
 import { IpcFormatError } from "./errors.js";
 import type { PtVersion } from "./errors.js";
 import { argsEntries, encodeSmethodArgs } from "./escaping.js";
 import { encodeCString, encodeKvValue, isKvKey } from "./kvline.js";
+import { TRANSPORT_NAME_RE } from "./transport-name.js";
 import { CMETHOD_PROXY_TYPES, CMETHOD_PROXY_TYPES_V1, LOG_SEVERITIES } from "./types.js";
-import type { HostPort, IpcMessage, StatusMessage } from "./types.js";
+import type { IpcMessage, StatusMessage } from "./types.js";
 import { utf8Encode } from "../../bytes/index.js";
 
 /**
@@ -53,8 +55,6 @@ export interface FormatOptions {
 }
 
 const KEYWORD_RE = /^[A-Za-z0-9_-]+$/;
-/** pt-spec 1.0 §3.1: transport names are C identifiers (tor checks `string_is_C_identifier`). */
-export const TRANSPORT_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** 2.0 §3.3.1.1: a version is non-whitespace, non-comma printable ASCII. */
 export const VERSION_TOKEN_RE = /^[\x21-\x2b\x2d-\x7e]+$/;
 /** A token the parent splits on whitespace: printable ASCII, no space. */
@@ -136,6 +136,8 @@ function formatSmethod(
   const parts = ["SMETHOD", transportName(transport), methodAddress(address)];
   // ARGS goes first: tor only looks at the first option token.
   if (args !== undefined && argsEntries(args).some(([, values]) => values.length > 0)) {
+    // An empty key cannot be written unambiguously (`ARGS:=v`); a formatting error like any other unsafe field.
+    if (argsEntries(args).some(([key]) => key === "")) throw new IpcFormatError("SMETHOD ARGS key must not be empty");
     parts.push(check(`ARGS:${encodeSmethodArgs(args)}`, TOKEN_RE, "SMETHOD ARGS (no whitespace or non-ASCII)"));
   }
   for (const option of extra ?? []) {

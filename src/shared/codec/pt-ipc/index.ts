@@ -4,19 +4,9 @@
 // the process adapter in src/server does the reading and writing.
 export * from "./errors.js";
 export * from "./types.js";
-export {
-  AddressError,
-  MAX_DOMAIN_LABEL_LENGTH,
-  MAX_DOMAIN_NAME_LENGTH,
-  formatHostPort,
-  isDomainName,
-  isIPv4,
-  isIPv6,
-  parseBindAddr,
-  parseHostPort,
-  parsePort,
-} from "./address.js";
-export type { HostPortOptions } from "./address.js";
+export { parseBindAddr, parsePtAddress } from "./address.js";
+export type { PtAddressOptions } from "./address.js";
+export { isPtTransportName } from "./transport-name.js";
 export {
   decodeClientArgs,
   decodeServerTransportOptions,
@@ -24,6 +14,7 @@ export {
   encodeClientArgs,
   encodeServerTransportOptions,
   encodeSmethodArgs,
+  escapeClientArg,
 } from "./escaping.js";
 export { decodeCString, encodeCString, parseKvLine } from "./kvline.js";
 export { MAX_IPC_LINE_BYTES, encodeIpcMessage, formatIpcMessage } from "./format.js";

@@ -17,7 +17,7 @@
  */
 import { utf8Encode } from "../../bytes/index.js";
 import { IpcParseError, IpcParseErrorCode } from "./errors.js";
-import { quote } from "./address.js";
+import { quote } from "../../net/host-port.js";
 
 /** Non-fatal: a PT's log text is for humans, so bad UTF-8 becomes U+FFFD instead of an error. */
 const lossyDecoder = new TextDecoder("utf-8");

@@ -15,13 +15,15 @@
  *   STATUS line is only logged by tor, so by default it comes back as UNKNOWN
  *   (pass `strict: true` to get the error instead).
  */
-import { AddressError, parseHostPort, quote } from "./address.js";
+import { AddressError, type HostPort, quote } from "../../net/host-port.js";
+import { parsePtAddress } from "./address.js";
 import { IpcParseError, IpcParseErrorCode } from "./errors.js";
 import { decodeSmethodArgs } from "./escaping.js";
-import { TRANSPORT_NAME_RE, VERSION_TOKEN_RE } from "./format.js";
+import { VERSION_TOKEN_RE } from "./format.js";
 import { parseKvLine } from "./kvline.js";
 import { CMETHOD_PROXY_TYPES, LOG_SEVERITIES } from "./types.js";
-import type { CmethodProxyType, HostPort, IpcMessage, LogSeverity, SmethodMessage } from "./types.js";
+import { isPtTransportName } from "./transport-name.js";
+import type { CmethodProxyType, IpcMessage, LogSeverity, SmethodMessage } from "./types.js";
 
 export interface ParseOptions {
   /** Throw on a malformed LOG/STATUS line instead of returning it as UNKNOWN. Default false. */
@@ -150,14 +152,14 @@ function parseStatus(rest: string): IpcMessage {
 }
 
 function checkTransport(line: string, transport: string): void {
-  if (!TRANSPORT_NAME_RE.test(transport)) {
+  if (!isPtTransportName(transport)) {
     throw malformed(line, `transport name ${quote(transport)} is not a C identifier`);
   }
 }
 
 function methodAddress(line: string, text: string): HostPort {
   try {
-    return parseHostPort(text);
+    return parsePtAddress(text);
   } catch (e) {
     if (e instanceof AddressError) throw malformed(line, e.message, e);
     throw e;

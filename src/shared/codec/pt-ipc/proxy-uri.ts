@@ -15,8 +15,8 @@
  */
 import { WebptError } from "../../errors.js";
 import { utf8Encode } from "../../bytes/index.js";
-import { AddressError, formatHostPort, parseHostPort, quote } from "./address.js";
-import type { HostPort } from "./types.js";
+import { AddressError, type HostPort, formatHostPort, quote } from "../../net/host-port.js";
+import { parsePtAddress } from "./address.js";
 
 export type UpstreamProxyScheme = "socks4a" | "socks5" | "http";
 
@@ -60,7 +60,7 @@ export function parseProxyUri(uri: string): UpstreamProxy {
   const hostport = at < 0 ? authority : authority.slice(at + 1);
   let address: HostPort;
   try {
-    address = parseHostPort(hostport);
+    address = parsePtAddress(hostport);
   } catch (e) {
     if (!(e instanceof AddressError)) throw e;
     throw new ProxyUriError(`proxy address must be <ip>:<port>: ${e.message}`, { cause: e });

@@ -1,8 +1,11 @@
 /**
  * The typed vocabulary of the PT IPC protocol (pt-spec 1.0 §3.3, PT 2.0
  * §3.3.2, PT 2.1 §1.2, tor ipc.md LOG/STATUS): addresses, key/value argument
- * maps, and one union member per stdout message.
+ * maps, and one union member per stdout message. Addresses are the shared
+ * `HostPort` (src/shared/net); IP-only fields (bind addresses, CMETHOD and
+ * SMETHOD addresses) never carry `domain`.
  */
+import type { HostPort } from "../../net/host-port.js";
 
 /**
  * Key/value arguments with repeatable keys, as goptlib's `pt.Args`: values
@@ -13,19 +16,6 @@ export type Args = Map<string, string[]>;
 
 /** What the encoders accept: a Map or a plain record of key → values. */
 export type ArgsInput = ReadonlyMap<string, readonly string[]> | Readonly<Record<string, readonly string[]>>;
-
-export type HostType = "ipv4" | "ipv6" | "domain";
-
-/**
- * An `<address>:<port>`. `host` never has brackets; `type` says how it was
- * written. IP-only fields (bind addresses, CMETHOD/SMETHOD addresses) never
- * carry `domain`.
- */
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-  readonly type: HostType;
-}
 
 /** CMETHOD proxy types: 1.0 has socks4/socks5; 2.0 §3.3.2.2 adds the transparent and STUN modes. */
 export type CmethodProxyType = "socks4" | "socks5" | "transparent-TCP" | "transparent-UDP" | "STUN";

@@ -2,7 +2,8 @@
  * Version negotiation and the settings both roles share (pt-spec 1.0 §3.2.1,
  * 2.0 §3.3.1.1, 2.1 §1.1.1), read from the environment with 2.x flags on top.
  */
-import { AddressError, isIPv4, isIPv6, quote } from "./address.js";
+import { AddressError, quote } from "../../net/host-port.js";
+import { isIPv4, isIPv6 } from "../../net/ip.js";
 import { EXIT_OK, IpcError, IpcErrorCode } from "./errors.js";
 import type { OutputStream, PtVersion } from "./errors.js";
 import { FlagSyntaxError, formatPtUsage, parseFlags } from "./flags.js";

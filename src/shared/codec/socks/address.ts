@@ -1,24 +1,24 @@
 import type { ByteQueue } from "../../bytes/byte-queue.js";
 import { concatBytes, readU16BE, utf8Decode, utf8Encode, writeU16BE } from "../../bytes/bytes.js";
+import type { HostPort } from "../../net/host-port.js";
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6, parseIp } from "../../net/ip.js";
 import { AddressType, MAX_SOCKS_FIELD_BYTES, Socks5Reply } from "./constants.js";
 import { SocksError, SocksErrorCode } from "./errors.js";
 
 /**
- * SOCKS addresses: RFC 1928 §5 (ATYP + DST.ADDR + DST.PORT) and the text
- * forms the rest of the project passes around. IPv4 is dotted-quad, IPv6 is
- * RFC 5952 canonical text without brackets, a domain is the UTF-8 name as sent.
+ * SOCKS addresses: RFC 1928 §5 (ATYP + DST.ADDR + DST.PORT) to and from the
+ * shared text forms (src/shared/net). A SOCKS domain is not a DNS name check:
+ * the field carries any 1–255 bytes, so any NUL-free UTF-8 name goes.
  */
 
-export type SocksAddressType = "ipv4" | "ipv6" | "domain";
+/**
+ * RFC 1928 §5 DST.ADDR/BND.ADDR with its port: the shared {@link HostPort}
+ * (IPv4 dotted quad, RFC 5952 IPv6 without brackets, or the UTF-8 name as sent).
+ */
+export type SocksAddress = HostPort;
 
-export interface SocksAddress {
-  readonly type: SocksAddressType;
-  readonly host: string;
-  readonly port: number;
-}
-
-/** A host (IP literal, bracketed IPv6 literal or domain name) and a port, as callers write them. */
-export interface HostPort {
+/** Where a caller asks a SOCKS server to connect: an IP literal (IPv6 may be bracketed) or a host name. */
+export interface SocksTarget {
   readonly host: string;
   readonly port: number;
 }
@@ -26,121 +26,20 @@ export interface HostPort {
 /** The all-zero IPv4 BND.ADDR/BND.PORT goptlib sends: tor does not use the bound address. */
 export const UNSPECIFIED_ADDRESS: SocksAddress = { type: "ipv4", host: "0.0.0.0", port: 0 };
 
-const IPV4_PART = /^(?:0|[1-9][0-9]{0,2})$/;
-const IPV6_GROUP = /^[0-9a-fA-F]{1,4}$/;
-/** The longest IPv6 text: eight 4-digit groups, or six groups and a dotted quad (45 chars). */
-const MAX_IPV6_TEXT = 45;
-
-/** Dotted-quad to 4 bytes, or undefined. Leading zeros are refused: some parsers read them as octal. */
-export function parseIPv4(text: string): Uint8Array | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i]!;
-    if (!IPV4_PART.test(part) || Number(part) > 255) return undefined;
-    out[i] = Number(part);
-  }
-  return out;
-}
-
-/** RFC 4291 §2.2 text (full, `::`-compressed, or with a dotted-quad tail) to 16 bytes, or undefined. No zone. */
-export function parseIPv6(text: string): Uint8Array | undefined {
-  if (text.length < 2 || text.length > MAX_IPV6_TEXT) return undefined;
-  let body = text;
-  let tail: Uint8Array | undefined;
-  const lastColon = body.lastIndexOf(":");
-  if (lastColon === -1) return undefined;
-  if (body.includes(".", lastColon)) {
-    // An embedded IPv4 address may only fill the last 32 bits (§2.2 form 3).
-    tail = parseIPv4(body.slice(lastColon + 1));
-    if (tail === undefined) return undefined;
-    body = `${body.slice(0, lastColon + 1)}0:0`;
-  }
-  const halves = body.split("::");
-  if (halves.length > 2) return undefined;
-  let groups: number[];
-  if (halves.length === 1) {
-    const all = parseGroups(halves[0]!);
-    if (all === undefined || all.length !== 8) return undefined;
-    groups = all;
-  } else {
-    const left = parseGroups(halves[0]!);
-    const right = parseGroups(halves[1]!);
-    // "::" stands for one or more zero groups, so at most 7 explicit ones.
-    if (left === undefined || right === undefined || left.length + right.length > 7) return undefined;
-    groups = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
-  }
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => writeU16BE(out, 2 * i, g));
-  if (tail !== undefined) out.set(tail, 12);
-  return out;
-}
-
-function parseGroups(part: string): number[] | undefined {
-  if (part === "") return [];
-  const out: number[] = [];
-  for (const g of part.split(":")) {
-    if (!IPV6_GROUP.test(g)) return undefined;
-    out.push(parseInt(g, 16));
-  }
-  return out;
-}
-
-export function formatIPv4(b: Uint8Array): string {
-  return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-}
-
-/**
- * RFC 5952 §4 canonical text: lower-case hex without leading zeros, the
- * longest run (first on a tie) of two or more zero groups as `::`; §5 mixed
- * notation for IPv4-mapped addresses (`::ffff:192.0.2.1`).
- */
-export function formatIPv6(b: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(readU16BE(b, i));
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${formatIPv4(b.subarray(12, 16))}`;
-  }
-  let bestStart = -1;
-  let bestLen = 1; // a single zero group is never compressed (§4.2.2)
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(":");
-  if (bestStart === -1) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
-}
-
-/** `host:port`, with brackets around an IPv6 literal (the form goptlib's Target uses). */
-export function formatHostPort(addr: SocksAddress): string {
-  return addr.type === "ipv6" ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`;
-}
-
 /**
  * Classifies a caller's host: an IPv4 literal, an IPv6 literal (brackets
  * allowed) or a domain name of 1–255 UTF-8 bytes. Throws TypeError/RangeError
  * for what no SOCKS request can carry: these are caller errors, not peer errors.
  */
-export function toSocksAddress(target: HostPort): SocksAddress {
+export function toSocksAddress(target: SocksTarget): SocksAddress {
   const { port } = target;
   if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new RangeError(`port ${port} is not 0–65535`);
   let host = target.host;
+  // Brackets are stripped from a name too: a caller may bracket whatever it was given.
   if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
-  const v4 = parseIPv4(host);
-  if (v4 !== undefined) return { type: "ipv4", host: formatIPv4(v4), port };
-  if (host.includes(":")) {
-    const v6 = parseIPv6(host);
-    if (v6 === undefined) throw new TypeError(`not an IPv6 literal: ${JSON.stringify(host)}`);
-    return { type: "ipv6", host: formatIPv6(v6), port };
-  }
+  const ip = parseIp(host);
+  if (ip !== undefined) return { type: ip.family === 4 ? "ipv4" : "ipv6", host: ip.host, port };
+  if (host.includes(":")) throw new TypeError(`not an IPv6 literal: ${JSON.stringify(host)}`);
   if (/^[0-9.]+$/.test(host)) throw new TypeError(`malformed IPv4 literal: ${JSON.stringify(host)}`);
   if (host.includes("\0")) throw new TypeError("a host name cannot contain NUL");
   const n = utf8Encode(host).length;

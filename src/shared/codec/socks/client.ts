@@ -1,7 +1,7 @@
 import { ByteQueue } from "../../bytes/byte-queue.js";
 import { concatBytes, utf8Encode } from "../../bytes/bytes.js";
 import { UnexpectedEOFError } from "../../errors.js";
-import { type HostPort, type SocksAddress, toSocksAddress } from "./address.js";
+import { type SocksAddress, type SocksTarget, toSocksAddress } from "./address.js";
 import {
   AuthMethod,
   MAX_JSON_PARAM_BYTES,
@@ -20,12 +20,12 @@ import {
   takeSocks5Reply,
   takeUserPassReply,
 } from "./messages.js";
-import { type ArgsInput, argEntries, ptArgsBytes, ptArgsCredentials } from "./pt-args.js";
+import { type PtArgsInput, argEntries, ptArgsBytes, ptArgsCredentials } from "./pt-args.js";
 import { encodeSocks4Request, takeSocks4Reply } from "./socks4.js";
 
 export interface SocksClientOptions {
   /** Where the SOCKS server should connect: an IP literal (IPv6 may be bracketed) or a host name. */
-  readonly target: HostPort;
+  readonly target: SocksTarget;
   /** 5 (default), or 4: SOCKS4 for an IPv4 target, SOCKS4a for a host name. */
   readonly socksVersion?: 4 | 5;
   /**
@@ -35,7 +35,7 @@ export interface SocksClientOptions {
    */
   readonly ptVersion?: "1" | "2" | "2.1";
   /** Per-connection PT args; none (or an empty set) means method 0x00. */
-  readonly args?: ArgsInput;
+  readonly args?: PtArgsInput;
   /** RFC 1929 credentials for an upstream proxy (`socks5://user:pass@…`); not combined with args. */
   readonly credentials?: { readonly username: string; readonly password: string };
   /** Cap on the JSON block we send (default MAX_JSON_PARAM_BYTES, what our own server accepts). */

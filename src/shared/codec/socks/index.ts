@@ -2,25 +2,11 @@
 // per-connection argument methods, as sans-I/O state machines and message codecs.
 export * from "./constants.js";
 export * from "./errors.js";
+export { type SocksAddress, type SocksTarget, UNSPECIFIED_ADDRESS, encodeAddress, toSocksAddress } from "./address.js";
 export {
-  type HostPort,
-  type SocksAddress,
-  type SocksAddressType,
-  UNSPECIFIED_ADDRESS,
-  encodeAddress,
-  formatHostPort,
-  formatIPv4,
-  formatIPv6,
-  parseIPv4,
-  parseIPv6,
-  toSocksAddress,
-} from "./address.js";
-export {
-  type ArgsInput,
   type PtArgValue,
-  type PtArgs,
+  type PtArgsInput,
   encodePtArgs,
-  escapePtArg,
   joinPtArgs,
   parsePtArgs,
   ptArgsBytes,

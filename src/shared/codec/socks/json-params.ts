@@ -3,7 +3,7 @@ import { utf8Decode, utf8Encode } from "../../bytes/bytes.js";
 import { MAX_JSON_PARAM_BYTES, Socks5Reply } from "./constants.js";
 import { SocksError, SocksErrorCode } from "./errors.js";
 import { encodeParamBlock } from "./messages.js";
-import { type ArgsInput, argEntries } from "./pt-args.js";
+import { type PtArgsInput, argEntries } from "./pt-args.js";
 
 /**
  * The PT 2.1 "JSON Parameter Block" (seed 001 §1.4): a 4-byte big-endian
@@ -130,7 +130,7 @@ function parseError(what: string, cause?: unknown): SocksError {
  * accepted). Throws TypeError for a repeated key or a non-scalar value, which
  * the JSON block cannot carry.
  */
-export function toJsonParams(input: ArgsInput): JsonParams {
+export function toJsonParams(input: PtArgsInput): JsonParams {
   const out: Record<string, JsonParamValue> = Object.create(null) as Record<string, JsonParamValue>;
   for (const [k, v] of argEntries(input)) {
     if (Object.prototype.hasOwnProperty.call(out, k)) {
@@ -149,7 +149,7 @@ export function toJsonParams(input: ArgsInput): JsonParams {
  * as 4 bytes big-endian. Over `maxBytes` is a LimitError (the server would
  * answer X'10').
  */
-export function encodeJsonParamBlock(input: ArgsInput, maxBytes = MAX_JSON_PARAM_BYTES): Uint8Array {
+export function encodeJsonParamBlock(input: PtArgsInput, maxBytes = MAX_JSON_PARAM_BYTES): Uint8Array {
   const body = utf8Encode(JSON.stringify(toJsonParams(input)));
   if (body.length > maxBytes) {
     throw new LimitError(

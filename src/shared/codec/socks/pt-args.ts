@@ -1,83 +1,45 @@
 import { LimitError } from "../../errors.js";
 import { concatBytes, utf8Encode } from "../../bytes/bytes.js";
+import { PtArgsError } from "../pt-ipc/errors.js";
+import { addArg, decodeClientArgs, encodeClientArgs } from "../pt-ipc/escaping.js";
+import type { Args } from "../pt-ipc/types.js";
 import { MAX_PT_ARGS_BYTES, MAX_SOCKS_FIELD_BYTES } from "./constants.js";
 import { SocksError, SocksErrorCode } from "./errors.js";
 
 /**
- * PT 1.0 per-connection arguments (tor-pt-spec.txt §3.5): `k=v;k=v` with
- * `\`, `=` and `;` backslash-escaped, carried in RFC 1929 UNAME+PASSWD or the
- * SOCKS4 USERID. A local parser for now: the IPC module has the same escaping
- * and the two are to be folded together.
+ * PT 1.0 per-connection arguments (tor-pt-spec.txt §3.5) as SOCKS carries
+ * them: the `k=v;k=v` grammar and its escaping are PT IPC's (one
+ * implementation, goptlib's tables as vectors); what is SOCKS's own is the
+ * caller-facing input (typed values, shared with the 0x09 JSON block), the
+ * SocksError a bad string becomes, and the UNAME/PASSWD split.
  */
-
-/** Keys in first-seen order, each with its values in order (goptlib's `Args`: a key may repeat). */
-export type PtArgs = Map<string, string[]>;
 
 export type PtArgValue = string | number | boolean;
 
 /**
  * Per-connection arguments as callers give them: a record (`{cert: "…"}`,
- * arrays for repeated keys) or a PtArgs-shaped map.
+ * arrays for repeated keys) or an Args-shaped map. Values stay typed for the
+ * 0x09 JSON block and become text for PT 1.0.
  */
-export type ArgsInput =
+export type PtArgsInput =
   ReadonlyMap<string, readonly PtArgValue[]> | Readonly<Record<string, PtArgValue | readonly PtArgValue[]>>;
 
 /**
- * Parses `k=v;k=v` the way goptlib's parseClientParameters does: a key ends
- * at an unescaped `=` (an unescaped `;` first is an error), a value at an
- * unescaped `;`, so `a=b=c` is `a → "b=c"`. A backslash escapes any next
- * character; a final lone backslash, an empty key, a missing `=` or a
- * trailing `;` are errors. The empty string is no arguments.
+ * Parses `k=v;k=v` with PT IPC's decodeClientArgs (goptlib's
+ * parseClientParameters); a malformed string is a SocksError
+ * (ERR_SOCKS_BAD_ARGS) with the PtArgsError as its cause.
  */
-export function parsePtArgs(s: string): PtArgs {
-  const args: PtArgs = new Map();
-  let i = 0;
-  while (i < s.length) {
-    const key = readUnescaped(s, i, "=;");
-    i = key.end;
-    if (s[i] !== "=") throw badArgs(`no "=" after key ${JSON.stringify(key.text)}`);
-    const value = readUnescaped(s, i + 1, ";");
-    i = value.end;
-    if (key.text === "") throw badArgs("an empty key");
-    const list = args.get(key.text);
-    if (list === undefined) args.set(key.text, [value.text]);
-    else list.push(value.text);
-    if (i < s.length) {
-      i++; // the ";" separator: something must follow it
-      if (i === s.length) throw badArgs('a trailing ";"');
-    }
+export function parsePtArgs(s: string): Args {
+  try {
+    return decodeClientArgs(s);
+  } catch (cause) {
+    if (!(cause instanceof PtArgsError)) throw cause;
+    throw new SocksError(SocksErrorCode.BAD_ARGS, `PT arguments: ${cause.message}`, { cause });
   }
-  return args;
-}
-
-/** Reads from `start` up to the first unescaped terminator (or the end), undoing escapes. */
-function readUnescaped(s: string, start: number, terminators: string): { text: string; end: number } {
-  let text = "";
-  let i = start;
-  for (; i < s.length; i++) {
-    let c = s[i]!;
-    if (terminators.includes(c)) break;
-    if (c === "\\") {
-      i++;
-      if (i === s.length) throw badArgs("a backslash with nothing after it");
-      c = s[i]!;
-    }
-    text += c;
-  }
-  return { text, end: i };
-}
-
-function badArgs(what: string): SocksError {
-  return new SocksError(SocksErrorCode.BAD_ARGS, `PT arguments: ${what}`);
-}
-
-/** tor-pt-spec.txt §3.5: backslash, equal sign and semicolon are escaped with a backslash. */
-export function escapePtArg(s: string): string {
-  return s.replace(/[\\=;]/g, (c) => `\\${c}`);
 }
 
 /** Flattens caller args to `[key, value]` pairs in order; repeated keys stay repeated. */
-export function argEntries(input: ArgsInput): [string, PtArgValue][] {
+export function argEntries(input: PtArgsInput): [string, PtArgValue][] {
   const out: [string, PtArgValue][] = [];
   const pairs: Iterable<[string, PtArgValue | readonly PtArgValue[]]> =
     input instanceof Map
@@ -96,15 +58,15 @@ export function argEntries(input: ArgsInput): [string, PtArgValue][] {
  * (tor's ArgChar excludes it, and SOCKS4 could not carry it) or a value
  * that is not a string, finite number or boolean.
  */
-export function encodePtArgs(input: ArgsInput): string {
-  return argEntries(input)
-    .map(([k, v]) => {
-      if (k === "") throw new TypeError("PT argument keys cannot be empty");
-      const text = ptArgText(v);
-      if (k.includes("\0") || text.includes("\0")) throw new TypeError("PT arguments cannot contain NUL");
-      return `${escapePtArg(k)}=${escapePtArg(text)}`;
-    })
-    .join(";");
+export function encodePtArgs(input: PtArgsInput): string {
+  const args: Args = new Map();
+  for (const [k, v] of argEntries(input)) {
+    if (k === "") throw new TypeError("PT argument keys cannot be empty");
+    const text = ptArgText(v);
+    if (k.includes("\0") || text.includes("\0")) throw new TypeError("PT arguments cannot contain NUL");
+    addArg(args, k, text);
+  }
+  return encodeClientArgs(args);
 }
 
 function ptArgText(v: unknown): string {
@@ -139,7 +101,7 @@ export function joinPtArgs(username: Uint8Array, password: Uint8Array): Uint8Arr
  * encodePtArgs as UTF-8, refusing more than UNAME+PASSWD (or tor's SOCKS4
  * USERID) can carry with a LimitError: the bytes a PT 1.0 client sends.
  */
-export function ptArgsBytes(input: ArgsInput): Uint8Array {
+export function ptArgsBytes(input: PtArgsInput): Uint8Array {
   const bytes = utf8Encode(encodePtArgs(input));
   if (bytes.length > MAX_PT_ARGS_BYTES) {
     throw new LimitError(
@@ -152,6 +114,6 @@ export function ptArgsBytes(input: ArgsInput): Uint8Array {
 }
 
 /** The RFC 1929 fields for a PT 1.0 client. */
-export function ptArgsCredentials(input: ArgsInput): { username: Uint8Array; password: Uint8Array } {
+export function ptArgsCredentials(input: PtArgsInput): { username: Uint8Array; password: Uint8Array } {
   return splitPtArgs(ptArgsBytes(input));
 }

@@ -25,13 +25,14 @@ import {
   takeSocks5Request,
   takeUserPassRequest,
 } from "./messages.js";
-import { type PtArgs, joinPtArgs, parsePtArgs } from "./pt-args.js";
+import type { Args } from "../pt-ipc/types.js";
+import { joinPtArgs, parsePtArgs } from "./pt-args.js";
 import { encodeSocks4Reply, takeSocks4Request } from "./socks4.js";
 
 /** Per-connection arguments as they arrived: none, PT 1.0 `k=v` args (RFC 1929 or USERID), or a 0x09 block. */
 export type SocksArgs =
   | { readonly kind: "none" }
-  | { readonly kind: "pt1"; readonly args: PtArgs }
+  | { readonly kind: "pt1"; readonly args: Args }
   | { readonly kind: "json"; readonly params: JsonParams };
 
 /** What validateArgs returns for settings the transport cannot use: the setting's JSON pointer and why. */
@@ -357,7 +358,7 @@ function asSocks4(e: SocksError): SocksError {
 }
 
 /** UNAME+PASSWD or USERID bytes → PT args: UTF-8, then the goptlib grammar. */
-function parseArgString(bytes: Uint8Array): PtArgs {
+function parseArgString(bytes: Uint8Array): Args {
   let text: string;
   try {
     text = utf8Decode(bytes);

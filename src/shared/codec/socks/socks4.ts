@@ -1,6 +1,7 @@
 import type { ByteQueue } from "../../bytes/byte-queue.js";
 import { concatBytes, readU16BE, utf8Encode, writeU16BE } from "../../bytes/bytes.js";
-import { type SocksAddress, UNSPECIFIED_ADDRESS, decodeHostName, formatIPv4, hex2, parseIPv4 } from "./address.js";
+import { formatIPv4, parseIPv4 } from "../../net/ip.js";
+import { type SocksAddress, UNSPECIFIED_ADDRESS, decodeHostName, hex2 } from "./address.js";
 import {
   MAX_SOCKS4_USERID_BYTES,
   MAX_SOCKS_FIELD_BYTES,
