@@ -107,7 +107,11 @@ export class Obfs4ClientSession {
     const r = this.#handshake.push(chunk);
     if (r.kind === "pending") return NOTHING;
     const { encoder, decoder } = createFramers(r.keyMaterial, "client", backendOption(this.#backend));
-    this.#framed = new Established(encoder, decoder, new Obfs4Shaper({ encoder, role: "client", iatMode: this.iatMode }));
+    this.#framed = new Established(
+      encoder,
+      decoder,
+      new Obfs4Shaper({ encoder, role: "client", iatMode: this.iatMode }),
+    );
     return { data: r.leftover.length > 0 ? this.#framed.receive(r.leftover) : [] };
   }
 
