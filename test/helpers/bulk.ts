@@ -23,18 +23,19 @@ export interface TransferResult {
 
 /**
  * Writes `send` to a duplex stream (honouring backpressure) while reading
- * until `expect` bytes have arrived, then ends the stream. It never relies on
- * half-close as a message boundary: obfs4proxy closes both directions as soon
- * as one ends. Resolves early, with what arrived, if the peer ends first;
- * rejects on error or after `timeoutMs`, so a stuck transfer fails the test.
+ * until `expect` bytes have arrived, then ends the stream: both directions at
+ * once, as real traffic flows. It never relies on half-close as a message
+ * boundary (obfs4proxy closes both directions as soon as one ends). Resolves
+ * early, with what arrived, if the peer ends first; rejects on error or after
+ * `timeoutMs`, so a stuck transfer fails the test instead of hanging it.
  */
 export function exchange(
   stream: Duplex,
   send: Uint8Array,
   expect: number,
   timeoutMs = 60_000,
-  chunkSize = 64 * 1024,
 ): Promise<TransferResult> {
+  const chunkSize = 64 * 1024;
   return new Promise((resolve, reject) => {
     const hash = createHash("sha256");
     let received = 0;

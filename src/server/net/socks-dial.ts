@@ -35,20 +35,26 @@ export function socksDial(options: SocksDialOptions): Promise<net.Socket> {
       options.timeoutMs ?? SOCKS_DIAL_TIMEOUT_MS,
     );
     const onAbort = (): void => fail(new AbortError("SOCKS dial aborted", { cause: options.signal?.reason }));
-    const onData = (chunk: Buffer): void => {
-      let step;
-      try {
-        step = hs.push(chunk);
-      } catch (err) {
-        return fail(err);
-      }
-      if (step.send) sock.write(step.send);
-      if (step.kind === "error") return fail(step.error);
-      if (step.kind === "connected") {
-        settled = true;
-        cleanup();
-        if (step.rest.length > 0) sock.unshift(Buffer.from(step.rest.buffer, step.rest.byteOffset, step.rest.length));
-        resolve(sock);
+    // Paused mode ('readable' + read()), never 'data': removing the last 'data' listener leaves a socket flowing,
+    // and bytes that arrived with the reply would be emitted to nobody. Once the 'readable' listener is gone the
+    // socket is neither paused nor flowing, so the caller's first 'data' listener gets the unshifted rest first.
+    const onReadable = (): void => {
+      let chunk: Buffer | null;
+      while (!settled && (chunk = sock.read() as Buffer | null) !== null) {
+        let step;
+        try {
+          step = hs.push(chunk);
+        } catch (err) {
+          return fail(err);
+        }
+        if (step.send) sock.write(step.send);
+        if (step.kind === "error") return fail(step.error);
+        if (step.kind === "connected") {
+          settled = true;
+          cleanup();
+          if (step.rest.length > 0) sock.unshift(Buffer.from(step.rest.buffer, step.rest.byteOffset, step.rest.length));
+          resolve(sock);
+        }
       }
     };
     const onEnd = (): void => {
@@ -60,12 +66,12 @@ export function socksDial(options: SocksDialOptions): Promise<net.Socket> {
     };
     const cleanup = (): void => {
       clearTimeout(timer);
-      sock.off("data", onData);
+      sock.off("readable", onReadable);
       sock.off("end", onEnd);
       sock.off("error", fail);
       options.signal?.removeEventListener("abort", onAbort);
     };
-    sock.on("data", onData);
+    sock.on("readable", onReadable);
     sock.on("end", onEnd);
     sock.on("error", fail);
     sock.once("connect", () => sock.write(hs.start()));
