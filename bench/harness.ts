@@ -1,7 +1,10 @@
 /**
  * Side-by-side benchmarks: each case is run `rounds` times interleaved with
  * the others (so machine noise hits all of them alike) and reported as the
- * median, with ratios against a named anchor from the same run.
+ * median, with ratios against a named anchor from the same run. Before
+ * that, every case runs `warmup` times unrecorded: JIT compilation of a
+ * JavaScript implementation's hot path otherwise lands in its first sample
+ * (a Go binary has none to do, and loses nothing by the extra round).
  */
 
 export interface BenchCase {
@@ -25,6 +28,8 @@ export interface GroupResult {
   readonly unit: string;
   readonly anchor: string;
   readonly rows: readonly { name: string; median: number; samples: number[]; ratio: number }[];
+  /** Unrecorded rounds of every case before the measured ones. */
+  readonly warmup: number;
 }
 
 export function median(xs: readonly number[]): number {
@@ -33,10 +38,13 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-export async function runGroup(group: BenchGroup, rounds: number): Promise<GroupResult> {
+export async function runGroup(group: BenchGroup, rounds: number, warmup = 0): Promise<GroupResult> {
   await group.setup?.();
   const samples = new Map<string, number[]>(group.cases.map((c) => [c.name, []]));
   try {
+    for (let r = 0; r < warmup; r++) {
+      for (const c of group.cases) await c.run();
+    }
     for (let r = 0; r < rounds; r++) {
       for (const c of group.cases) samples.get(c.name)!.push(await c.run());
     }
@@ -48,6 +56,7 @@ export async function runGroup(group: BenchGroup, rounds: number): Promise<Group
     title: group.title,
     unit: group.unit,
     anchor: group.anchor,
+    warmup,
     rows: group.cases.map((c) => {
       const xs = samples.get(c.name)!;
       const m = median(xs);
@@ -58,7 +67,7 @@ export async function runGroup(group: BenchGroup, rounds: number): Promise<Group
 
 export function formatGroup(g: GroupResult): string {
   const lines = [
-    `## ${g.title} (median ${g.unit}; ratio against ${g.anchor})`,
+    `## ${g.title} (median ${g.unit}; ratio against ${g.anchor}${g.warmup > 0 ? `; after ${g.warmup} unrecorded warm-up round${g.warmup > 1 ? "s" : ""}` : ""})`,
     "",
     `| case | ${g.unit} | × ${g.anchor} | samples |`,
     "| --- | ---: | ---: | --- |",

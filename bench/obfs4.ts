@@ -1,12 +1,13 @@
 /**
  * obfs4 over TCP: webpt against obfs4proxy on the same machine in the same
  * run (issue 3), client → server throughput through two PT processes, plus
- * raw TCP; and handshakes per second per core.
+ * raw TCP; and handshakes per second per core. Same topology for both: a
+ * client PT process and a server PT process, each connection's clock
+ * started once its obfs4 handshake is done (obfs4proxy's SOCKS reply, the
+ * webpt worker's READY byte), 128 MiB pushed as fast as the tunnel drains.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import {
   startObfs4proxyClient,
@@ -15,6 +16,7 @@ import {
   type Obfs4proxyServer,
 } from "../test/helpers/obfs4proxy.js";
 import type { BenchGroup } from "./harness.js";
+import { workerCommand } from "./build.js";
 import {
   Obfs4ClientSession,
   Obfs4ServerSession,
@@ -25,7 +27,6 @@ import {
 } from "../src/shared/codec/obfs4/index.js";
 import { nodeCryptoBackend } from "../src/server/crypto/backend.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const BYTES = Number(process.env.BENCH_OBFS4_MIB ?? 128) * (1 << 20);
 
 /** A sink that counts bytes per connection and resolves when `BYTES` arrived. */
@@ -84,9 +85,25 @@ function connect(port: number): Promise<net.Socket> {
   });
 }
 
+/** Connects to a webpt client worker and waits for its READY byte: its obfs4 tunnel is up. */
+async function connectWebpt(port: number): Promise<net.Socket> {
+  const s = await connect(port);
+  await new Promise<void>((resolve, reject) => {
+    s.once("data", () => {
+      s.off("error", reject);
+      s.pause(); // nothing else comes this way
+      resolve();
+    });
+    s.once("error", reject);
+  });
+  return s;
+}
+
 async function worker(args: string[]): Promise<{ child: ChildProcess; info: { port: number; cert?: string } }> {
-  const prof = process.env.BENCH_CPU_PROF === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`];
-  const child = spawn(process.execPath, [...prof, "--import", "tsx", path.join(here, "workers/obfs4-pair.ts"), ...args], {
+  const prof =
+    process.env.BENCH_CPU_PROF === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`];
+  const { nodeArgs, script } = workerCommand("obfs4-pair");
+  const child = spawn(process.execPath, [...prof, ...nodeArgs, script, ...args], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -126,8 +143,8 @@ export function obfs4ThroughputGroup(): BenchGroup {
     cases: [
       { name: "raw TCP", run: async () => pump(await connect(sink.port), sink) },
       { name: "obfs4proxy 0.0.14", run: async () => pump(await o4c.dial(o4s), sink) },
-      { name: "webpt (sodium-native)", run: async () => pump(await connect(ports.native!), sink) },
-      { name: "webpt (pure JS, as in browsers)", run: async () => pump(await connect(ports.js!), sink) },
+      { name: "webpt (sodium-native)", run: async () => pump(await connectWebpt(ports.native!), sink) },
+      { name: "webpt (pure JS, as in browsers)", run: async () => pump(await connectWebpt(ports.js!), sink) },
     ],
   };
 }

@@ -4,12 +4,20 @@
  *                                      prints {"port","cert"} on stdout
  *   client <bridgePort> <cert> <js|native>  listens on plain TCP; each connection is
  *                                      carried over obfs4 to the bridge; prints {"port"}
+ *
+ * The client writes one READY byte back on a connection once its obfs4
+ * handshake is done, and the bench starts its clock then: the analogue of
+ * the SOCKS reply obfs4proxy's client sends only after its handshake, so
+ * neither side's handshake is in the measured time.
  */
 import net from "node:net";
 import { decodeCert, generateServerState, encodeCert, jsCryptoBackend } from "../../src/shared/codec/obfs4/index.js";
 import { dialObfs4Tcp, listenObfs4Tcp } from "../../src/server/obfs4/tcp.js";
 import { relay } from "../../src/server/net/relay.js";
 import { nodeCryptoBackend } from "../../src/server/crypto/backend.js";
+
+/** Sent to the bench driver when a client connection's tunnel is up (see above). */
+const READY = Uint8Array.of(0x52);
 
 const [role, a, b, c] = process.argv.slice(2);
 const backendName = role === "server" ? b : c;
@@ -41,6 +49,7 @@ if (role === "server") {
       { backend },
     ).then(
       (stream) => {
+        sock.write(READY);
         sock.resume();
         void relay(sock, stream);
       },

@@ -11,7 +11,7 @@ import {
 } from "../../src/shared/codec/obfs4/identity-cert.js";
 import {
   MAX_STATE_FILE_LENGTH,
-  formatBridgeLine,
+  formatObfs4BridgeLine,
   formatBridgeLineFile,
   formatServerStateJson,
   generateServerState,
@@ -67,7 +67,7 @@ describe("obfs4_state.json written by obfs4proxy", () => {
 
   it("writes obfs4_bridgeline.txt byte for byte", () => {
     expect(formatBridgeLineFile(state)).toBe(BRIDGE_FILE);
-    expect(formatBridgeLine(state, { address: "192.0.2.1:443", fingerprint: "ABCD" })).toBe(
+    expect(formatObfs4BridgeLine(state, { address: "192.0.2.1:443", fingerprint: "ABCD" })).toBe(
       `Bridge obfs4 192.0.2.1:443 ABCD cert=${CERT} iat-mode=0`,
     );
   });

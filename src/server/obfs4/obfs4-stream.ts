@@ -10,7 +10,7 @@
 import { Duplex } from "node:stream";
 import type { Obfs4ClientSession, Obfs4Receive, Obfs4ServerSession } from "../../shared/codec/obfs4/index.js";
 import type { ShapedWrite } from "../../shared/codec/obfs4/iat.js";
-import { WebptError } from "../../shared/errors.js";
+import { UnexpectedEOFError, WebptError } from "../../shared/errors.js";
 
 export type Obfs4Session = Obfs4ClientSession | Obfs4ServerSession;
 
@@ -20,6 +20,8 @@ export type Carrier = Duplex & { setNoDelay?(noDelay?: boolean): unknown };
 export interface Obfs4StreamStats {
   bytesIn: number;
   bytesOut: number;
+  /** The peer closed in the middle of a frame (normal for obfs4proxy in iat-modes 1 and 2). */
+  truncatedAtEnd?: boolean;
 }
 
 /** Server: the peer failed the handshake and was closed after the silent delay. */
@@ -138,8 +140,14 @@ export class Obfs4Stream extends Duplex {
     try {
       this.session.finish();
     } catch (err) {
-      this.destroy(err as Error);
-      return;
+      // A frame cut short by the peer's close (obfs4proxy writes frames in pieces in iat-modes 1 and 2, and closes
+      // both directions at once) held nothing deliverable: end cleanly, as obfs4proxy's own Read does. Before the
+      // handshake completed, a cut is a failure.
+      if (!(this.session.established && err instanceof UnexpectedEOFError)) {
+        this.destroy(err as Error);
+        return;
+      }
+      this.stats.truncatedAtEnd = true;
     }
     this.push(null);
   }

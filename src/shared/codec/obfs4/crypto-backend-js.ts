@@ -18,6 +18,7 @@ import {
   SECRETBOX_OVERHEAD,
   SIPHASH_KEY_LENGTH,
   SIPHASH_OUTPUT_LENGTH,
+  allocateZeroed,
   checkSecretboxArgs,
   type CompleteObfs4CryptoBackend,
 } from "./crypto-backend.js";
@@ -27,6 +28,8 @@ const NOBLE_SCRATCH_PREFIX = 32;
 
 class JsCryptoBackend implements CompleteObfs4CryptoBackend {
   readonly name = "js";
+  /** Browsers have no uninitialised allocation: plain zeroed arrays. */
+  readonly allocate = allocateZeroed;
   #scratch = new Uint8Array(2048);
 
   #scratchFor(n: number): Uint8Array {

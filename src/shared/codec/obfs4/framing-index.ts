@@ -93,3 +93,4 @@ export {
   type Int63Source,
   type RandomBytesFn,
 } from "./probdist-go-rand.js";
+export type { FrameSink } from "./framing.js";

@@ -13,7 +13,9 @@
  * padding) are in packet.ts. It is copy-light: the encoder seals plaintext
  * in place inside the caller's output buffer, and the decoder opens boxes
  * straight out of the input chunk whenever a frame lies inside one chunk,
- * buffering at most one partial frame otherwise.
+ * buffering at most one partial frame otherwise, and (decodeInto) straight
+ * into the caller's output buffer. Nothing on the per-frame path allocates
+ * beyond the typed-array views the crypto calls take.
  */
 import {
   SECRETBOX_KEY_LENGTH,
@@ -115,15 +117,19 @@ export interface FramingOptions {
   readonly initialNonceCounter?: bigint;
 }
 
-/** The secretbox key, the nonce with its counter, and the length-mask DRBG of one direction. */
+/**
+ * The secretbox key, the nonce with its counter, and the length-mask DRBG of
+ * one direction. The 64-bit counter is kept as two uint32 numbers so the
+ * per-frame path allocates nothing (a bigint increment would allocate).
+ */
 class FrameKeys {
   readonly key: Uint8Array;
   readonly nonce = new Uint8Array(SECRETBOX_NONCE_LENGTH);
   readonly drbg: HashDrbg;
   readonly backend: CompleteObfs4CryptoBackend;
+  readonly #start: bigint;
   #ctrHi: number;
   #ctrLo: number;
-  #frames = 0n;
 
   constructor(keyMaterial: Uint8Array, options: FramingOptions) {
     if (!(keyMaterial instanceof Uint8Array)) throw new TypeError("obfs4 framing key must be a Uint8Array");
@@ -136,13 +142,17 @@ class FrameKeys {
     this.backend = completeBackend(options.backend ?? jsCryptoBackend);
     const start = options.initialNonceCounter ?? 1n;
     if (start < 1n || start > MAX_COUNTER) throw new RangeError("initialNonceCounter must be in [1, 2^64 - 1]");
+    this.#start = start;
     this.#ctrHi = Number(start >> 32n);
     this.#ctrLo = Number(start & 0xffffffffn);
   }
 
-  /** Frames completed so far in this direction. */
+  /** Frames completed so far in this direction: the counter's distance from its start (2^64 once wrapped). */
   get frames(): bigint {
-    return this.#frames;
+    const hi = this.#ctrHi;
+    const lo = this.#ctrLo;
+    const ctr = hi === 0 && lo === 0 ? 1n << 64n : (BigInt(hi) << 32n) | BigInt(lo);
+    return ctr - this.#start;
   }
 
   /** Writes the current counter into the nonce; false once it has wrapped to 0 (framing.go `boxNonce.bytes`). */
@@ -163,7 +173,6 @@ class FrameKeys {
   }
 
   advance(): void {
-    this.#frames++;
     if (this.#ctrLo === MAX_U32) {
       this.#ctrLo = 0;
       this.#ctrHi = this.#ctrHi === MAX_U32 ? 0 : this.#ctrHi + 1;
@@ -184,6 +193,11 @@ export class FrameEncoder {
   /** Frames sealed so far. */
   get framesEncoded(): bigint {
     return this.#k.frames;
+  }
+
+  /** An output buffer from the backend's allocator (contents unspecified: write all of it). */
+  allocate(length: number): Uint8Array {
+    return this.#k.backend.allocate(length);
   }
 
   /**
@@ -245,6 +259,11 @@ export class FrameDecoder {
     return this.#k.frames;
   }
 
+  /** An output buffer from the backend's allocator (contents unspecified). */
+  allocate(length: number): Uint8Array {
+    return this.#k.backend.allocate(length);
+  }
+
   /** Bytes of a partial frame held between calls (never more than MAX_FRAME_DECODER_BUFFER). */
   get bufferedBytes(): number {
     return this.#lenFill + (this.#boxLen >= 0 ? FRAME_LENGTH_FIELD + this.#partialFill : 0);
@@ -261,16 +280,33 @@ export class FrameDecoder {
    * reused buffer). Errors thrown by `onPlaintext` poison the decoder too.
    */
   decode(chunk: Uint8Array, onPlaintext: (plaintext: Uint8Array) => void): void {
+    this.decodeInto(chunk, this.#plain, 0, (out, offset, length) => {
+      onPlaintext(out.subarray(offset, offset + length));
+      return 0;
+    });
+  }
+
+  /**
+   * The copy-free form of decode(): opens each frame straight into
+   * `out[offset..]` and calls `onFrame(out, offset, length)`, which returns
+   * where in `out` the next frame's plaintext goes. The caller sizes `out`:
+   * a frame whose plaintext would not fit is a RangeError (a programmer
+   * error, which poisons the decoder like any other). `out` must not
+   * overlap `chunk`; onFrame sees it as a plain Uint8Array view of the same
+   * memory. A frame whose tag fails may leave garbage where its plaintext
+   * would have gone.
+   */
+  decodeInto(chunk: Uint8Array, out: Uint8Array, offset: number, onFrame: FrameSink): void {
     if (this.#error !== undefined) throw this.#error;
     try {
-      this.#decode(chunk, onPlaintext);
+      this.#decode(plainView(chunk), plainView(out), offset, onFrame);
     } catch (e) {
       this.#error = e;
       throw e;
     }
   }
 
-  #decode(chunk: Uint8Array, onPlaintext: (plaintext: Uint8Array) => void): void {
+  #decode(chunk: Uint8Array, out: Uint8Array, outOff: number, onFrame: FrameSink): void {
     const k = this.#k;
     const n = chunk.length;
     let off = 0;
@@ -316,13 +352,34 @@ export class FrameDecoder {
       if (this.#lengthInvalid) {
         throw new Obfs4FramingError(ERR_OBFS4_BAD_FRAME_LENGTH, "obfs4 frame length out of range", k.frames);
       }
-      const plain = this.#plain.subarray(0, boxLen - SECRETBOX_OVERHEAD);
-      if (!k.backend.secretboxOpenInto(plain, box, k.nonce, k.key)) {
+      const plainLen = boxLen - SECRETBOX_OVERHEAD;
+      if (!(outOff >= 0 && outOff + plainLen <= out.length)) {
+        throw new RangeError(`frame plaintext of ${plainLen} bytes does not fit the output at ${outOff}`);
+      }
+      if (!k.backend.secretboxOpenInto(out.subarray(outOff, outOff + plainLen), box, k.nonce, k.key)) {
         throw new Obfs4FramingError(ERR_OBFS4_TAG_MISMATCH, "obfs4 frame failed authentication", k.frames);
       }
       this.#boxLen = -1;
       k.advance();
-      onPlaintext(plain);
+      outOff = onFrame(out, outOff, plainLen);
     }
   }
+}
+
+/**
+ * Receives one opened frame: `length` plaintext bytes at `out[offset..]`.
+ * Returns the offset in `out` where the next frame's plaintext goes.
+ */
+export type FrameSink = (out: Uint8Array, offset: number, length: number) => number;
+
+/**
+ * `bytes` as a plain Uint8Array view of the same memory. On a subclass (Node
+ * hands in Buffers) every per-frame subarray() goes through the subclass's
+ * species constructor, about 1.5x the cost of the built-in one; converting
+ * once per chunk avoids that. Views passed to callbacks are of this kind.
+ */
+export function plainView(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

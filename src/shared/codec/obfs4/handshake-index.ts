@@ -63,7 +63,7 @@ export {
   type Obfs4ServerState,
   type ResolvedServerState,
   STATE_FILE_NAME,
-  formatBridgeLine,
+  formatObfs4BridgeLine,
   formatBridgeLineFile,
   formatServerStateJson,
   generateServerState,

@@ -184,7 +184,7 @@ export class Obfs4Shaper {
   #shapeBurst(payload: Uint8Array): ShapedWrite {
     const framed = encodedLength(payload.length);
     const plan = padBurstPlan(framed, this.#lenDist.sample(this.#rand));
-    const data = new Uint8Array(framed + paddingPlanLength(plan));
+    const data = this.#encoder.allocate(framed + paddingPlanLength(plan)); // every byte is written below
     let off = this.#encoder.encodeInto(data, 0, payload);
     for (const p of plan) off = this.#encoder.writePacket(data, off, 0, EMPTY, p);
     if (this.iatMode === IAT_MODE_NONE)

@@ -145,7 +145,7 @@ export function parseServerStateJson(text: string): Obfs4ServerState {
 }
 
 /** The torrc bridge line for this server, with obfs4proxy's placeholders by default. */
-export function formatBridgeLine(
+export function formatObfs4BridgeLine(
   state: Pick<Obfs4ServerState, "nodeId" | "publicKey" | "iatMode">,
   where: { address?: string; fingerprint?: string } = {},
 ): string {
@@ -169,7 +169,7 @@ const BRIDGE_FILE_HEADER =
 
 /** obfs4_bridgeline.txt exactly as obfs4proxy 0.0.14 writes it. */
 export function formatBridgeLineFile(state: Pick<Obfs4ServerState, "nodeId" | "publicKey" | "iatMode">): string {
-  return `${BRIDGE_FILE_HEADER}${formatBridgeLine(state)}\n`;
+  return `${BRIDGE_FILE_HEADER}${formatObfs4BridgeLine(state)}\n`;
 }
 
 /** The SMETHOD ARGS obfs4proxy announces, in its order: cert, then iat-mode. */

@@ -25,6 +25,8 @@ import {
   FrameDecoder,
   FrameEncoder,
   MAX_FRAME_PAYLOAD,
+  plainView,
+  type FrameSink,
   type FramingOptions,
 } from "./framing.js";
 
@@ -107,9 +109,14 @@ export class Obfs4Encoder {
     return this.#frames.sealInPlace(out, off, PACKET_OVERHEAD + n + padLen);
   }
 
+  /** An output buffer from the backend's allocator (contents unspecified: write all of it). */
+  allocate(length: number): Uint8Array {
+    return this.#frames.allocate(length);
+  }
+
   /** One packet as its own frame. */
   encodePacket(type: number, data: Uint8Array, padLen = 0): Uint8Array {
-    const out = new Uint8Array(PACKET_FRAME_OVERHEAD + data.length + padLen);
+    const out = this.allocate(PACKET_FRAME_OVERHEAD + data.length + padLen);
     this.writePacket(out, 0, type, data, padLen);
     return out;
   }
@@ -131,7 +138,7 @@ export class Obfs4Encoder {
    * An empty payload with padLen 0 encodes to nothing.
    */
   encode(payload: Uint8Array, padLen = 0): Uint8Array {
-    const out = new Uint8Array(encodedLength(payload.length, padLen));
+    const out = this.allocate(encodedLength(payload.length, padLen));
     this.encodeInto(out, 0, payload, padLen);
     return out;
   }
@@ -139,6 +146,9 @@ export class Obfs4Encoder {
   /** encode() into `out[off..]` (which must hold encodedLength bytes); returns the end offset. */
   encodeInto(out: Uint8Array, off: number, payload: Uint8Array, padLen = 0): number {
     checkPadLen(padLen);
+    // Plain views: the per-frame subarray() calls below are cheaper on them than on Buffers.
+    out = plainView(out);
+    payload = plainView(payload);
     const total = payload.length;
     let pos = 0;
     while (pos < total) {
@@ -159,7 +169,7 @@ export class Obfs4Encoder {
       checkPadLen(p);
       total += PACKET_FRAME_OVERHEAD + p;
     }
-    const out = new Uint8Array(total);
+    const out = this.allocate(total);
     let off = 0;
     for (const p of padLens) off = this.writePacket(out, off, PACKET_TYPE_PAYLOAD, EMPTY, p);
     return out;
@@ -174,15 +184,29 @@ const EMPTY = new Uint8Array(0);
  * the first error (tag mismatch, bad lengths) poisons it and the connection
  * must be closed. Unknown packet types and PRNG-seed packets whose payload is
  * not 24 bytes are ignored, as obfs4proxy does.
+ *
+ * Copying: each push opens its frames straight into one new output buffer,
+ * so consecutive payloads end up back to back without a copy. Frame k's
+ * plaintext (header, payload, padding) is opened PACKET_OVERHEAD bytes
+ * before the end of the payload so far; the three payload bytes its header
+ * lands on are saved first and put back once the header is read. The
+ * buffer starts with PACKET_OVERHEAD bytes of headroom so the first frame
+ * has somewhere to put its header, and it needs at most the push's input
+ * size beyond that: every frame's plaintext is shorter than its wire form.
  */
 export class Obfs4Decoder implements StreamDecoder<Obfs4Packet> {
   readonly #frames: FrameDecoder;
   #out: Obfs4Packet[] = [];
-  #acc: Uint8Array = EMPTY;
-  #accLen = 0;
-  #segStart = 0;
+  /** End of the payload so far in the push's output buffer (starts at the headroom). */
+  #accEnd = PACKET_OVERHEAD;
+  /** Start of the payload not yet handed out. */
+  #segStart = PACKET_OVERHEAD;
   #eof: UnexpectedEOFError | undefined = undefined;
-  readonly #onPlaintext = (plain: Uint8Array): void => this.#packet(plain);
+  /** The payload bytes the next frame's header is opened over, restored once it is read. */
+  #saved0 = 0;
+  #saved1 = 0;
+  #saved2 = 0;
+  readonly #onFrame: FrameSink = (out, offset, length) => this.#packet(out, offset, length);
 
   constructor(keyMaterial: Uint8Array, options: FramingOptions = {}) {
     this.#frames = new FrameDecoder(keyMaterial, options);
@@ -199,21 +223,22 @@ export class Obfs4Decoder implements StreamDecoder<Obfs4Packet> {
 
   push(chunk: Uint8Array): Obfs4Packet[] {
     if (this.#eof !== undefined) throw this.#eof;
-    // Payload bytes completed by this push cannot exceed the bytes available to it.
-    this.#acc = EMPTY;
-    this.#accLen = 0;
-    this.#segStart = 0;
     const out: Obfs4Packet[] = (this.#out = []);
+    // No frame completes unless the held bytes and the chunk hold a whole one.
     const bound = this.#frames.bufferedBytes + chunk.length;
-    if (bound >= FRAME_OVERHEAD + PACKET_OVERHEAD) this.#acc = new Uint8Array(bound);
+    if (bound < FRAME_OVERHEAD) {
+      this.#frames.decodeInto(chunk, EMPTY, 0, this.#onFrame);
+      return out;
+    }
+    // Every byte of it handed out is written by a frame's open first, so it need not be zeroed.
+    const acc = plainView(this.#frames.allocate(PACKET_OVERHEAD + bound));
+    this.#accEnd = this.#segStart = PACKET_OVERHEAD;
     try {
-      this.#frames.decode(chunk, this.#onPlaintext);
+      this.#frames.decodeInto(chunk, acc, this.#next(acc), this.#onFrame);
     } finally {
       this.#out = [];
-      if (this.#frames.error !== undefined) this.#acc = EMPTY;
     }
-    this.#flushPayload(out);
-    this.#acc = EMPTY;
+    this.#flushPayload(acc, out);
     return out;
   }
 
@@ -226,17 +251,25 @@ export class Obfs4Decoder implements StreamDecoder<Obfs4Packet> {
     if (remaining > 0) throw (this.#eof = new UnexpectedEOFError("obfs4 frame", remaining));
   }
 
-  #packet(plain: Uint8Array): void {
-    if (plain.length < PACKET_OVERHEAD) {
+  /**
+   * One frame's plaintext, opened at `acc[at..at + length]` (`at` is what
+   * #next returned); returns where the next frame goes.
+   */
+  #packet(acc: Uint8Array, at: number, length: number): number {
+    if (length < PACKET_OVERHEAD) {
       throw new Obfs4FramingError(
         ERR_OBFS4_BAD_PACKET_LENGTH,
-        `obfs4 packet of ${plain.length} bytes`,
+        `obfs4 packet of ${length} bytes`,
         this.framesDecoded - 1n,
       );
     }
-    const type = plain[0]!;
-    const len = (plain[1]! << 8) | plain[2]!;
-    if (len > plain.length - PACKET_OVERHEAD) {
+    const type = acc[at]!;
+    const len = (acc[at + 1]! << 8) | acc[at + 2]!;
+    // Put back the payload bytes the header was opened over.
+    acc[at] = this.#saved0;
+    acc[at + 1] = this.#saved1;
+    acc[at + 2] = this.#saved2;
+    if (len > length - PACKET_OVERHEAD) {
       throw new Obfs4FramingError(
         ERR_OBFS4_BAD_PAYLOAD_LENGTH,
         `obfs4 packet payload length ${len} exceeds its frame`,
@@ -244,20 +277,28 @@ export class Obfs4Decoder implements StreamDecoder<Obfs4Packet> {
       );
     }
     if (type === PACKET_TYPE_PAYLOAD) {
-      if (len > 0) {
-        this.#acc.set(plain.subarray(PACKET_OVERHEAD, PACKET_OVERHEAD + len), this.#accLen);
-        this.#accLen += len;
-      }
+      this.#accEnd += len;
     } else if (type === PACKET_TYPE_PRNG_SEED && len === PRNG_SEED_LENGTH) {
-      this.#flushPayload(this.#out);
-      this.#out.push({ type: "prng-seed", seed: plain.slice(PACKET_OVERHEAD, PACKET_OVERHEAD + len) });
+      const seed = acc.slice(at + PACKET_OVERHEAD, at + PACKET_OVERHEAD + len);
+      this.#flushPayload(acc, this.#out);
+      this.#out.push({ type: "prng-seed", seed });
     }
+    return this.#next(acc);
   }
 
-  #flushPayload(out: Obfs4Packet[]): void {
-    if (this.#accLen > this.#segStart) {
-      out.push({ type: "payload", data: this.#acc.subarray(this.#segStart, this.#accLen) });
-      this.#segStart = this.#accLen;
+  /** Where the next frame opens, saving the three bytes its header will cover. */
+  #next(acc: Uint8Array): number {
+    const at = this.#accEnd - PACKET_OVERHEAD;
+    this.#saved0 = acc[at]!;
+    this.#saved1 = acc[at + 1]!;
+    this.#saved2 = acc[at + 2]!;
+    return at;
+  }
+
+  #flushPayload(acc: Uint8Array, out: Obfs4Packet[]): void {
+    if (this.#accEnd > this.#segStart) {
+      out.push({ type: "payload", data: acc.subarray(this.#segStart, this.#accEnd) });
+      this.#segStart = this.#accEnd;
     }
   }
 }
