@@ -47,7 +47,6 @@ export {
   settingsToArgs,
   OBFS4_NODE_ID_LENGTH,
   OBFS4_PUBLIC_KEY_LENGTH,
-  type IatMode,
   type Obfs4Settings,
   type WebSocketSettings,
   type WebRtcSettings,

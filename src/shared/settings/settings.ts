@@ -22,7 +22,8 @@ import { checkHttpLikeUrl, checkIceUrl } from "./url.js";
 export const OBFS4_NODE_ID_LENGTH = 20;
 export const OBFS4_PUBLIC_KEY_LENGTH = 32;
 
-export type IatMode = 0 | 1 | 2;
+import type { IatMode } from "../codec/obfs4/identity-cert.js";
+export type { IatMode };
 
 interface Obfs4Keys {
   /** Canonical cert: unpadded standard base64 of nodeId || publicKey (70 characters). */
