@@ -33,3 +33,20 @@ export function decodeEverySplit<T>(make: () => StreamDecoder<T>, bytes: Uint8Ar
 function jsonBytes(_key: string, value: unknown): unknown {
   return value instanceof Uint8Array ? { bytes: Array.from(value) } : value;
 }
+
+/**
+ * Cuts `bytes` at the given offsets (each taken modulo length + 1, so any
+ * fast-check `fc.nat()` array works; repeats ignored): the random chunking
+ * the property tests feed decoders.
+ */
+export function cutAt(bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] {
+  const points = [...new Set(offsets.map((o) => o % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Uint8Array[] = [];
+  let prev = 0;
+  for (const p of points) {
+    out.push(bytes.subarray(prev, p));
+    prev = p;
+  }
+  out.push(bytes.subarray(prev));
+  return out;
+}

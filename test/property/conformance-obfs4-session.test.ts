@@ -19,7 +19,7 @@ import {
   generateServerState,
 } from "../../src/shared/codec/obfs4/index.js";
 import type { IatMode, RepresentableKeypair } from "../../src/shared/codec/obfs4/index.js";
-import { splits } from "../helpers/chunking.js";
+import { splits, cutAt } from "../helpers/chunking.js";
 import { fcParams } from "../helpers/fc.js";
 
 /** A deterministic random source: SHA-256(seed/0) | SHA-256(seed/1) | … consumed in order. */
@@ -89,17 +89,6 @@ function serverKeyMaterial(request: Uint8Array): Uint8Array {
 }
 
 /** Cuts `bytes` at the given offsets (modulo length + 1, sorted, deduplicated). */
-function cut(bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] {
-  const points = [...new Set(offsets.map((o) => o % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
 const cutsArb = fc.array(fc.nat(), { maxLength: 8 });
 
 /** A cheap assertion for the 10,000-run loops. */
@@ -169,14 +158,14 @@ describe("obfs4 sessions: decode(encode(x)) = x both ways", () => {
         (clientIat, serverIat, clientPad, serverPad, up, down, cutsUp, cutsDown) => {
           const c = clientSession(clientIat, 0, clientPad);
           const s = serverSession(serverIat, 1, serverPad);
-          const first = feed(s, cut(c.request, cutsUp));
+          const first = feed(s, cutAt(c.request, cutsUp));
           expect(s.established).toBe(true);
           // The server's first flight, with its data right behind it, as one stream.
           const flight = concatBytes(first.send, ...down.map((d) => s.send(d).data));
-          const atClient = feed(c, cut(flight, cutsDown));
+          const atClient = feed(c, cutAt(flight, cutsDown));
           expect(c.established).toBe(true);
           expect(toHex(atClient.data)).toBe(toHex(concatBytes(...down)));
-          const atServer = feed(s, cut(concatBytes(...up.map((u) => c.send(u).data)), cutsUp));
+          const atServer = feed(s, cutAt(concatBytes(...up.map((u) => c.send(u).data)), cutsUp));
           expect(toHex(atServer.data)).toBe(toHex(concatBytes(...up)));
           c.finish();
           s.finish();
@@ -210,7 +199,7 @@ describe("obfs4 sessions: random bytes (10,000 runs each)", () => {
         const s = serverSession(0);
         let closeAt: number | undefined;
         let total = 0;
-        for (const c of cut(bytes, cuts)) {
+        for (const c of cutAt(bytes, cuts)) {
           const r = s.receive(c); // a throw fails the property
           total += c.length;
           check(r.send === undefined && r.data.length === 0, "no answer, no data");
@@ -229,7 +218,7 @@ describe("obfs4 sessions: random bytes (10,000 runs each)", () => {
       fc.property(noise, cutsArb, (bytes, cuts) => {
         const c = clientSession(0);
         try {
-          for (const piece of cut(bytes, cuts)) check(c.receive(piece).data.length === 0, "no data");
+          for (const piece of cutAt(bytes, cuts)) check(c.receive(piece).data.length === 0, "no data");
           c.finish();
         } catch (e) {
           if (!isWebptError(e)) throw e;

@@ -15,21 +15,10 @@ import {
   paramBlockDecoder,
   userPassReplyDecoder,
 } from "../../src/shared/codec/socks/index.js";
-import { decodeAll } from "../helpers/chunking.js";
+import { decodeAll, cutAt } from "../helpers/chunking.js";
 import { fcParams } from "../helpers/fc.js";
 
 /** Cuts `bytes` at the given offsets (taken modulo length + 1, sorted, deduplicated). */
-function cut(bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] {
-  const points = [...new Set(offsets.map((o) => o % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
 const cutsArb = fc.array(fc.nat(), { maxLength: 6 });
 
 describe("SOCKS decode(encode(x)) = x for the remaining messages, at any chunking", () => {
@@ -37,9 +26,11 @@ describe("SOCKS decode(encode(x)) = x for the remaining messages, at any chunkin
     fc.assert(
       fc.property(fc.array(fc.nat(255), { minLength: 1, maxLength: 5 }), cutsArb, (codes, cuts) => {
         const selections = concatBytes(...codes.map((m) => encodeMethodSelection(m)));
-        expect(decodeAll(methodSelectionDecoder(), cut(selections, cuts))).toEqual(codes.map((method) => ({ method })));
+        expect(decodeAll(methodSelectionDecoder(), cutAt(selections, cuts))).toEqual(
+          codes.map((method) => ({ method })),
+        );
         const replies = concatBytes(...codes.map((s) => encodeUserPassReply(s)));
-        expect(decodeAll(userPassReplyDecoder(), cut(replies, cuts))).toEqual(codes.map((status) => ({ status })));
+        expect(decodeAll(userPassReplyDecoder(), cutAt(replies, cuts))).toEqual(codes.map((status) => ({ status })));
       }),
       fcParams(1_000),
     );
@@ -62,7 +53,7 @@ describe("SOCKS decode(encode(x)) = x for the remaining messages, at any chunkin
         cutsArb,
         (blocks, cuts) => {
           const stream = concatBytes(...blocks.map((b) => encodeJsonParamBlock(b)));
-          const got = decodeAll(paramBlockDecoder(), cut(stream, cuts));
+          const got = decodeAll(paramBlockDecoder(), cutAt(stream, cuts));
           expect(got.map((p) => ({ ...p }))).toEqual(blocks);
         },
       ),
@@ -75,9 +66,9 @@ describe("SOCKS decode(encode(x)) = x for the remaining messages, at any chunkin
       fc.property(fc.integer({ min: 8, max: 64 }), cutsArb, (limit, cuts) => {
         const body = new TextEncoder().encode(`{"k":"${"v".repeat(limit - 8)}"}`);
         expect(body.length).toBe(limit);
-        expect(decodeAll(paramBlockDecoder(limit), cut(encodeParamBlock(body), cuts)).length).toBe(1);
+        expect(decodeAll(paramBlockDecoder(limit), cutAt(encodeParamBlock(body), cuts)).length).toBe(1);
         const over = encodeParamBlock(new Uint8Array(limit + 1)).subarray(0, 4);
-        expect(() => decodeAll(paramBlockDecoder(limit), cut(over, cuts))).toThrow(
+        expect(() => decodeAll(paramBlockDecoder(limit), cutAt(over, cuts))).toThrow(
           expect.objectContaining({ code: "ERR_SOCKS_SETTINGS_TOO_LARGE", reply: 0x10, limit }),
         );
       }),

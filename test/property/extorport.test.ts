@@ -14,18 +14,7 @@ import {
 } from "../../src/shared/codec/extorport/index.js";
 import { parseIPv4, parseIPv6 } from "../../src/shared/net/index.js";
 import { fcParams } from "../helpers/fc.js";
-
-function cut(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const points = [...new Set(offsets.map((o) => o % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
+import { cutAt } from "../helpers/chunking.js";
 
 const command = fc.record({ command: fc.integer({ min: 0, max: 0xffff }), body: fc.uint8Array({ maxLength: 200 }) });
 const zero = (n: number): Uint8Array => new Uint8Array(n);
@@ -37,7 +26,7 @@ describe("ExtORPort command framing properties", () => {
       fc.property(fc.array(command, { maxLength: 10 }), fc.array(fc.nat(), { maxLength: 8 }), (cmds, offsets) => {
         const stream = concatBytes(...cmds.map((c) => encodeExtOrCommand(c.command, c.body)));
         const dec = new ExtOrCommandDecoder();
-        const got = cut(stream, offsets).flatMap((c) => dec.push(c));
+        const got = cutAt(stream, offsets).flatMap((c) => dec.push(c));
         dec.finish();
         expect(got.map((c) => [c.command, toHex(c.body)])).toEqual(cmds.map((c) => [c.command, toHex(c.body)]));
       }),
@@ -56,7 +45,7 @@ describe("ExtORPort command framing properties", () => {
           const limit = 4 + (maxBody ?? MAX_EXTOR_BODY);
           let consumed = 0;
           try {
-            for (const c of cut(bytes, offsets)) {
+            for (const c of cutAt(bytes, offsets)) {
               for (const cmd of dec.push(c)) consumed += 4 + cmd.body.length;
               expect(dec.buffered).toBeLessThanOrEqual(limit);
             }
@@ -127,7 +116,7 @@ describe("ExtORPort handshake properties", () => {
           let leftover: Uint8Array | undefined;
           for (let round = 0; round < 8 && leftover === undefined; round++) {
             const toServer: Uint8Array[] = [];
-            for (const chunk of cut(toClient, offsets)) {
+            for (const chunk of cutAt(toClient, offsets)) {
               if (leftover !== undefined) {
                 leftover = concatBytes(leftover, chunk); // after OKAY the adapter relays, it does not push
                 continue;
@@ -138,7 +127,7 @@ describe("ExtORPort handshake properties", () => {
             }
             if (leftover !== undefined) break;
             toClient = new Uint8Array(0);
-            for (const chunk of cut(concatBytes(...toServer), offsets)) {
+            for (const chunk of cutAt(concatBytes(...toServer), offsets)) {
               const step = server.push(chunk);
               toClient = concatBytes(toClient, step.send);
               if (step.request !== undefined) {
@@ -178,7 +167,7 @@ describe("ExtORPort handshake properties", () => {
           const input = authenticated ? concatBytes(bridgePrefix, tail) : tail;
           const c = new ExtOrClientHandshake({ cookie: zero(32), randomBytes: zero, transport: "alpha" });
           try {
-            for (const chunk of cut(input, offsets)) {
+            for (const chunk of cutAt(input, offsets)) {
               if (c.push(chunk).done) return;
               expect(c.buffered).toBeLessThanOrEqual(4 + MAX_EXTOR_BODY);
             }
@@ -211,7 +200,7 @@ describe("ExtORPort handshake properties", () => {
           const s = new ExtOrServerHandshake({ cookie: zero(32), randomBytes: zero, maxBody: 128 });
           s.start();
           try {
-            for (const chunk of cut(input, offsets)) {
+            for (const chunk of cutAt(input, offsets)) {
               if (s.push(chunk).request !== undefined) {
                 s.okay();
                 return;

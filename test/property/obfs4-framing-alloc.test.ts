@@ -12,6 +12,7 @@ import { jsCryptoBackend } from "../../src/shared/codec/obfs4/crypto-backend-js.
 import type { Obfs4CryptoBackend } from "../../src/shared/codec/obfs4/crypto-backend.js";
 import { MAX_PACKET_PADDING, createFramers, type Obfs4Role } from "../../src/shared/codec/obfs4/packet.js";
 import { fcParams } from "../helpers/fc.js";
+import { cutAt } from "../helpers/chunking.js";
 
 const KM = Uint8Array.from({ length: 144 }, (_, i) => (i * 29 + 3) & 0xff);
 
@@ -30,17 +31,6 @@ function dirty(fill: number): Obfs4CryptoBackend {
 }
 
 /** Cuts `bytes` at the given offsets. */
-function cut(bytes: Uint8Array, at: readonly number[]): Uint8Array[] {
-  const points = [...new Set(at.map((a) => a % (bytes.length + 1)))].sort((x, y) => x - y);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
 
 describe("obfs4 framing with an uninitialised allocator", () => {
   it("decode(encode(writes)) = writes for any chunking, and the wire bytes match a zeroing allocator's", () => {
@@ -74,7 +64,7 @@ describe("obfs4 framing with an uninitialised allocator", () => {
           });
           const payload: Uint8Array[] = [];
           const seeds: string[] = [];
-          for (const c of cut(stream, points)) {
+          for (const c of cutAt(stream, points)) {
             for (const p of decoder.push(c)) {
               if (p.type === "payload") payload.push(p.data);
               else seeds.push(toHex(p.seed));

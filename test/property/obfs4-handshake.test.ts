@@ -9,6 +9,7 @@ import { generateRepresentableKeypair } from "../../src/shared/codec/obfs4/ntor.
 import { ReplayFilter } from "../../src/shared/codec/obfs4/replay-filter.js";
 import { fcParams } from "../helpers/fc.js";
 import { detRng, hex } from "../unit/obfs4-handshake-fixtures.js";
+import { cutAt } from "../helpers/chunking.js";
 
 const setup = detRng("handshake-property");
 const identity = generateServerState(setup);
@@ -40,17 +41,6 @@ function client(keypair = keypairs[1]!, padLength?: number, seed = "c"): ClientH
 }
 
 /** Cuts `bytes` at the given (sorted, deduplicated) offsets. */
-function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
 
 /** Fast filler for long inputs (xorshift32): fast-check's own byte generation is too slow for 10,000 × 8 KiB. */
 function filler(seed: number, length: number): Uint8Array {
@@ -92,7 +82,7 @@ describe("ServerHandshake on random bytes (probing)", () => {
         const s = server();
         let total = 0;
         let last: ServerHandshakeResult = { kind: "pending" };
-        for (const chunk of cut(input, at)) {
+        for (const chunk of cutAt(input, at)) {
           last = s.push(chunk); // a throw here fails the property
           total += chunk.length;
           check(last.kind !== "done", "never answers");
@@ -128,7 +118,7 @@ describe("ClientHandshake on random bytes (a bogus server)", () => {
         });
         let total = 0;
         let thrown: unknown = null;
-        for (const chunk of cut(input, at)) {
+        for (const chunk of cutAt(input, at)) {
           let result: ClientHandshakeResult | null = null;
           try {
             result = c.push(chunk);
@@ -164,12 +154,12 @@ describe("client ↔ server", () => {
           const c = client(keypairs[k], clientPad, `c${k}`);
           const s = server(keypairs[(k + 1) % keypairs.length], serverPad, `s${k}`);
           let sr: ServerHandshakeResult = { kind: "pending" };
-          for (const chunk of cut(c.request, requestCuts)) if (sr.kind === "pending") sr = s.push(chunk);
+          for (const chunk of cutAt(c.request, requestCuts)) if (sr.kind === "pending") sr = s.push(chunk);
           if (sr.kind !== "done") throw new Error(`server: ${sr.kind}`);
           const stream = Uint8Array.from([...sr.response, ...trailing]);
           let cr: ClientHandshakeResult = { kind: "pending" };
           const after: number[] = [];
-          for (const chunk of cut(stream, responseCuts)) {
+          for (const chunk of cutAt(stream, responseCuts)) {
             if (cr.kind === "done") after.push(...chunk);
             else cr = c.push(chunk);
           }

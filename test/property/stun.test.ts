@@ -13,18 +13,7 @@ import {
   parseStunHeader,
 } from "../../src/shared/codec/stun/index.js";
 import { fcParams } from "../helpers/fc.js";
-
-function cut(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const points = [...new Set(offsets.map((o) => o % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
+import { cutAt } from "../helpers/chunking.js";
 
 /** A well-formed STUN message: top bits 00, length a multiple of 4, magic cookie. */
 const stunMessage = fc
@@ -65,7 +54,7 @@ describe("STUN-aware framing properties", () => {
           const stream = concatBytes(...messages.map((m) => encodeStunFrame(m)));
           expect(stream.length % 4).toBe(0); // every message keeps the stream 4-byte aligned
           const dec = new StunStreamDecoder();
-          const got = cut(stream, offsets).flatMap((c) => dec.push(c));
+          const got = cutAt(stream, offsets).flatMap((c) => dec.push(c));
           dec.finish();
           expect(got.map(toHex)).toEqual(messages.map(toHex));
         },
@@ -113,7 +102,7 @@ describe("STUN-aware framing properties", () => {
           const dec = new StunStreamDecoder(opts);
           const limit = (maxMessage ?? MAX_STUN_MESSAGE) + 3;
           try {
-            for (const c of cut(bytes, offsets)) {
+            for (const c of cutAt(bytes, offsets)) {
               for (const m of dec.push(c)) expect(checkStunDatagram(m, opts)).toBeDefined(); // every output is valid
               expect(dec.buffered).toBeLessThanOrEqual(limit);
             }

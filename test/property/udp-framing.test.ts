@@ -4,19 +4,9 @@ import { concatBytes, toHex } from "../../src/shared/bytes/bytes.js";
 import { WebptError } from "../../src/shared/errors.js";
 import { MAX_UDP_DATAGRAM, UdpFrameDecoder, encodeUdpFrame } from "../../src/shared/codec/framing/index.js";
 import { fcParams } from "../helpers/fc.js";
+import { cutAt } from "../helpers/chunking.js";
 
 /** Cuts `bytes` at the given (sorted, clamped) offsets. */
-function cut(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const points = [...new Set(offsets.map((o) => o % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
 
 describe("UDP transparent framing properties", () => {
   it("decode(encode(datagrams)) = datagrams for any chunking", () => {
@@ -28,7 +18,7 @@ describe("UDP transparent framing properties", () => {
           const stream = concatBytes(...datagrams.map(encodeUdpFrame));
           const dec = new UdpFrameDecoder();
           const got: Uint8Array[] = [];
-          for (const c of cut(stream, offsets)) got.push(...dec.push(c));
+          for (const c of cutAt(stream, offsets)) got.push(...dec.push(c));
           dec.finish();
           expect(got.map(toHex)).toEqual(datagrams.map(toHex));
         },
@@ -44,7 +34,7 @@ describe("UDP transparent framing properties", () => {
         d[length - 1] = 0x5a;
         const stream = encodeUdpFrame(d);
         const dec = new UdpFrameDecoder();
-        const got = [...cut(stream, [at])].flatMap((c) => dec.push(c));
+        const got = [...cutAt(stream, [at])].flatMap((c) => dec.push(c));
         dec.finish();
         expect(got.length).toBe(1);
         expect(got[0]!.length).toBe(length);
@@ -65,7 +55,7 @@ describe("UDP transparent framing properties", () => {
           const limit = 2 + (maxDatagram ?? MAX_UDP_DATAGRAM);
           let out = 0;
           try {
-            for (const c of cut(bytes, offsets)) {
+            for (const c of cutAt(bytes, offsets)) {
               for (const d of dec.push(c)) out += 2 + d.length;
               expect(dec.buffered).toBeLessThanOrEqual(limit);
             }
