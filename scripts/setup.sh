@@ -24,6 +24,8 @@ fi
 # tor's Debian package starts a system tor; the tests run their own.
 if command -v systemctl >/dev/null 2>&1; then systemctl stop tor >/dev/null 2>&1 || true; fi
 
+# `npm install`, not `npm ci`: npm 11.19 writes lock files without other platforms' optional packages and then
+# refuses them in `npm ci`; `npm install` still installs exactly the locked versions.
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
