@@ -1,45 +1,30 @@
 /**
  * `webpt server` managed by tor (pt-spec 1.0 §3, PT 2.0 §3.3): read the
- * TOR_PT_* environment and 2.x flags, open one listener per transport we
- * implement, announce them with SMETHOD (unknown transports are ignored
- * silently, CONFORMANCE), forward every authenticated client to tor's
+ * TOR_PT_* environment and 2.x flags, start every transport we implement
+ * through the bridge manager, announce each with SMETHOD and the ARGS a
+ * client needs (cert, iat-mode, url, signal…), ignore transports we do not
+ * implement (CONFORMANCE), forward every authenticated client to tor's
  * (Extended) ORPort, and end by the shutdown rules.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
-import type net from "node:net";
 import {
   IpcError,
   ipcErrorOutput,
   parseServerConfig,
   type PtEnv,
   type PtServerConfig,
-  type PtServerTransport,
 } from "../shared/codec/pt-ipc/index.js";
-import {
-  BRIDGE_LINE_FILE_NAME,
-  STATE_FILE_NAME,
-  resolveServerState,
-  serverMethodArgs,
-} from "../shared/codec/obfs4/index.js";
-import { dialOr, type OrTarget } from "./forward/orport.js";
-import { relay } from "./net/relay.js";
-import { listenObfs4Tcp, type Obfs4TcpServer } from "./obfs4/tcp.js";
-import type { Obfs4Stream } from "./obfs4/obfs4-stream.js";
+import { orSink } from "./forward/orport.js";
 import { IpcOut } from "./pt/ipc-out.js";
 import { installShutdown } from "./pt/lifecycle.js";
+import { startBridgeServer, type TransportSpec } from "./service/manager.js";
+import { startMetricsServer, type MetricsServer } from "./service/metrics.js";
+import { isServerTransport } from "./service/registry.js";
 
-/** The transports this server implements, in the order we announce them. */
-export const SERVER_TRANSPORTS = ["obfs4"] as const;
+export { SERVER_TRANSPORTS } from "./service/registry.js";
 
-async function readOptional(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
-  }
-}
+/** Environment variables of ours (not TOR_PT_*): optional operations settings under tor. */
+export const WEBPT_METRICS_ENV = "WEBPT_METRICS";
+export const WEBPT_UNSAFE_LOGGING_ENV = "WEBPT_UNSAFE_LOGGING";
 
 function firstValues(options: ReadonlyMap<string, readonly string[]>): Map<string, string> {
   const out = new Map<string, string>();
@@ -47,43 +32,7 @@ function firstValues(options: ReadonlyMap<string, readonly string[]>): Map<strin
   return out;
 }
 
-/** Starts obfs4 over TCP for one SMETHOD; resolves with its listener. */
-async function startObfs4(
-  t: PtServerTransport,
-  stateDir: string,
-  target: OrTarget,
-  out: IpcOut,
-  connections: Set<Obfs4Stream | net.Socket>,
-): Promise<{ srv: Obfs4TcpServer; args: [string, string][] }> {
-  // obfs4proxy's rules: server transport options override the state file, which is (re)written on every start.
-  const resolved = resolveServerState({
-    options: firstValues(t.options),
-    stateJson: await readOptional(path.join(stateDir, STATE_FILE_NAME)),
-  });
-  await writeFile(path.join(stateDir, STATE_FILE_NAME), resolved.stateJson, { mode: 0o600 });
-  await writeFile(path.join(stateDir, BRIDGE_LINE_FILE_NAME), resolved.bridgeLineFile);
-  const bind = t.bindaddr ?? { host: "0.0.0.0", port: 0 };
-  const srv = await listenObfs4Tcp(bind, resolved.state, (stream, info) => {
-    connections.add(stream);
-    stream.once("close", () => connections.delete(stream));
-    dialOr(target, t.name, info).then(
-      (or) => {
-        connections.add(or);
-        or.once("close", () => connections.delete(or));
-        void relay(stream, or);
-      },
-      (err: unknown) => {
-        out.log("warning", `${t.name}: cannot reach tor's ORPort: ${(err as Error).message}`);
-        stream.destroy();
-      },
-    );
-  });
-  return { srv, args: serverMethodArgs(resolved.state) };
-}
-
-/** Runs the managed server; resolves with the exit code once it should exit. */
-export async function runManagedServer(env: PtEnv, argv: readonly string[]): Promise<number> {
-  let config: PtServerConfig;
+function parse(env: PtEnv, argv: readonly string[]): PtServerConfig | number {
   try {
     const r = parseServerConfig(env, argv);
     if (r.action === "help") {
@@ -94,7 +43,7 @@ export async function runManagedServer(env: PtEnv, argv: readonly string[]): Pro
       process.stdout.write(`webpt ${process.env.npm_package_version ?? "0.1.0"}\n`);
       return r.exitCode;
     }
-    config = r.config;
+    return r.config;
   } catch (err) {
     if (!(err instanceof IpcError)) throw err;
     const lines = ipcErrorOutput(err);
@@ -102,48 +51,83 @@ export async function runManagedServer(env: PtEnv, argv: readonly string[]): Pro
     for (const l of lines.stderr) process.stderr.write(l + "\n");
     return err.exitCode;
   }
+}
 
-  const out = new IpcOut({ version: config.version });
+/** Runs the managed server; resolves with the exit code once it should exit. */
+export async function runManagedServer(env: PtEnv, argv: readonly string[]): Promise<number> {
+  const config = parse(env, argv);
+  if (typeof config === "number") return config;
+
+  const out = new IpcOut({ version: config.version, unsafeLogging: env[WEBPT_UNSAFE_LOGGING_ENV] === "1" });
   out.send({ kind: "VERSION", version: config.version });
-  const stateDir = config.stateLocation ?? process.cwd();
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const target: OrTarget = {
-    orport: config.orport,
-    extendedServerPort: config.extendedServerPort,
-    authCookieFile: config.authCookieFile,
-  };
   if (config.extendedServerPort !== undefined && !isLoopback(config.extendedServerPort.host)) {
     out.log("warning", "the Extended ORPort is not on a loopback address: the cookie exchange is not private");
   }
 
-  const connections = new Set<Obfs4Stream | net.Socket>();
-  const running: Obfs4TcpServer[] = [];
-  for (const t of config.transports) {
-    if (!(SERVER_TRANSPORTS as readonly string[]).includes(t.name)) continue; // ignored silently
-    try {
-      const { srv, args } = await startObfs4(t, stateDir, target, out, connections);
-      running.push(srv);
-      out.send({
-        kind: "SMETHOD",
-        transport: t.name,
-        address: addressOf(srv.address),
-        args: new Map(args.map(([k, v]) => [k, [v]])),
-      });
-    } catch (err) {
-      out.send({ kind: "SMETHOD-ERROR", transport: t.name, message: oneLine((err as Error).message) });
-    }
+  // Transports we do not implement are ignored silently (CONFORMANCE); the rest share one identity, whose
+  // options (obfs4proxy's node-id, private-key, drbg-seed, iat-mode) come from the obfs4 entry if any.
+  const wanted = config.transports.filter((t) => isServerTransport(t.name));
+  const specs: TransportSpec[] = wanted.map((t) => ({
+    name: t.name,
+    bind: t.bindaddr ?? { host: "0.0.0.0", port: 0 },
+    options: firstValues(t.options),
+  }));
+  const identityOptions = specs.find((s) => s.name === "obfs4")?.options ?? specs[0]?.options ?? new Map();
+  let bridge;
+  try {
+    bridge = await startBridgeServer({
+      stateDir: config.stateLocation ?? process.cwd(),
+      transports: specs,
+      stateOptions: identityOptions,
+      sink: orSink(
+        {
+          orport: config.orport,
+          extendedServerPort: config.extendedServerPort,
+          authCookieFile: config.authCookieFile,
+        },
+        out,
+      ),
+      log: out,
+    });
+  } catch (err) {
+    // The identity could not be loaded or stored: no transport can run.
+    const message = oneLine((err as Error).message);
+    for (const s of specs) out.send({ kind: "SMETHOD-ERROR", transport: s.name, message });
+    out.send({ kind: "SMETHODS DONE" });
+    return 1;
+  }
+  for (const t of bridge.running) {
+    out.send({
+      kind: "SMETHOD",
+      transport: t.name,
+      address: { host: t.address.address, port: t.address.port, type: t.address.family === "IPv6" ? "ipv6" : "ipv4" },
+      args: new Map(bridge.clientArgs(t).map(([k, v]) => [k, [v]])),
+    });
+  }
+  for (const f of bridge.failed) {
+    out.send({ kind: "SMETHOD-ERROR", transport: f.name, message: oneLine(f.error.message) });
   }
   out.send({ kind: "SMETHODS DONE" });
+
+  let metrics: MetricsServer | undefined;
+  const metricsAddr = env[WEBPT_METRICS_ENV];
+  if (metricsAddr !== undefined && metricsAddr !== "") {
+    try {
+      metrics = await startMetricsServer(metricsAddr, () => bridge.getStats());
+      out.log("notice", `metrics on http://${metrics.address}/metrics`);
+    } catch (err) {
+      out.log("warning", `metrics endpoint not started: ${(err as Error).message}`);
+    }
+  }
 
   return new Promise<number>((resolve) => {
     installShutdown(config.exitOnStdinClose, {
       stopAccepting: () => {
-        for (const r of running) r.server.close();
+        void bridge.stopAccepting();
+        void metrics?.close();
       },
-      closeAll: () => {
-        for (const c of connections) c.destroy();
-      },
-      openConnections: () => connections.size,
+      closeAll: () => bridge.closeAll(),
+      openConnections: () => bridge.openConnections,
       exit: resolve,
     });
   });
@@ -151,10 +135,6 @@ export async function runManagedServer(env: PtEnv, argv: readonly string[]): Pro
 
 function isLoopback(host: string): boolean {
   return host === "::1" || host.startsWith("127.") || host === "localhost";
-}
-
-function addressOf(a: net.AddressInfo): { host: string; port: number; type: "ipv4" | "ipv6" } {
-  return { host: a.address, port: a.port, type: a.family === "IPv6" ? "ipv6" : "ipv4" };
 }
 
 function oneLine(s: string): string {

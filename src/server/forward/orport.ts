@@ -14,17 +14,14 @@ import {
 } from "../../shared/codec/extorport/index.js";
 import type { HostPort } from "../../shared/net/index.js";
 import { TimeoutError } from "../../shared/errors.js";
+import { relay } from "../net/relay.js";
+import type { ClientInfo, Logger, StreamSink } from "../service/types.js";
 
 export interface OrTarget {
   /** TOR_PT_ORPORT: used when there is no Extended ORPort. */
   readonly orport: HostPort | undefined;
   readonly extendedServerPort: HostPort | undefined;
   readonly authCookieFile: string | undefined;
-}
-
-export interface ClientInfo {
-  readonly remoteAddress: string | undefined;
-  readonly remotePort: number | undefined;
 }
 
 function connect(to: HostPort): Promise<net.Socket> {
@@ -91,4 +88,23 @@ export async function dialOr(target: OrTarget, transport: string, client: Client
     sock.on("end", onEnd);
     sock.on("error", fail);
   });
+}
+
+/**
+ * Managed mode's sink: each authenticated stream goes to tor's (Extended)
+ * ORPort, announcing the client's address and our transport's name.
+ */
+export function orSink(target: OrTarget, log: Logger): StreamSink {
+  return async (stream, client, transport) => {
+    let or: net.Socket;
+    try {
+      or = await dialOr(target, transport, client);
+    } catch (err) {
+      log.log("warning", `${transport}: cannot reach tor's ORPort: ${(err as Error).message}`);
+      stream.destroy();
+      return { bytesUp: 0, bytesDown: 0, refused: "unreachable" };
+    }
+    const r = await relay(stream, or);
+    return { bytesUp: r.aToB, bytesDown: r.bToA };
+  };
 }

@@ -109,6 +109,11 @@ export interface Obfs4ServerOptions {
   readonly handshakeTimeoutMs?: number;
   /** Default chooseCloseDelayMs(): once per server, whole seconds in [0, 60). */
   readonly closeDelayMs?: number;
+  /**
+   * Share one filter between every engine of a bridge, so a handshake seen on
+   * one transport cannot be replayed on another to link them. Default: own.
+   */
+  readonly replayFilter?: ReplayFilter;
 }
 
 export function createObfs4ServerEngine(
@@ -117,7 +122,7 @@ export function createObfs4ServerEngine(
   options: Obfs4ServerOptions = {},
 ): Obfs4ServerEngine {
   const identityKeypair = keypairFromPrivateKey(state.privateKey);
-  const replayFilter = new ReplayFilter();
+  const replayFilter = options.replayFilter ?? new ReplayFilter();
   const closeDelayMs = options.closeDelayMs ?? chooseCloseDelayMs();
   const timeout = options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs };
   const backend = options.backend ?? nodeCryptoBackend();
