@@ -27,11 +27,19 @@ export interface ExtOrPortPeer {
   close(): Promise<void>;
 }
 
-export async function startExtOrPortPeer(opts: {
-  reply: (index: number) => Uint8Array;
-  expect: (index: number) => number;
-  deny?: (req: ExtOrRequest) => boolean;
-}): Promise<ExtOrPortPeer> {
+export async function startExtOrPortPeer(
+  opts:
+    | {
+        reply: (index: number) => Uint8Array;
+        expect: (index: number) => number;
+        deny?: (req: ExtOrRequest) => boolean;
+      }
+    | {
+        /** After OKAY, send every byte back (results then resolve with nothing received: the client checks). */
+        echo: true;
+        deny?: (req: ExtOrRequest) => boolean;
+      },
+): Promise<ExtOrPortPeer> {
   const dir = await mkdtemp(path.join(tmpdir(), "webpt-extor-"));
   const cookieFile = path.join(dir, "extended_orport_auth_cookie");
   let cookie = randomBytes(32);
@@ -62,7 +70,12 @@ export async function startExtOrPortPeer(opts: {
           return;
         }
         sock.write(hs.okay());
-        resolveResult(exchange(sock, opts.reply(index), opts.expect(index), 120_000));
+        if ("echo" in opts) {
+          sock.pipe(sock);
+          resolveResult(Promise.resolve({ received: 0, sha256: "" }));
+        } else {
+          resolveResult(exchange(sock, opts.reply(index), opts.expect(index), 120_000));
+        }
       } catch (err) {
         sock.off("data", onData);
         settle.fail(err);
