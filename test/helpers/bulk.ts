@@ -54,6 +54,7 @@ export function exchange(
       reject(new Error(`transfer timed out after ${timeoutMs} ms (${received} of ${expect} bytes received)`));
     }, timeoutMs);
     stream.on("data", (chunk: Buffer) => {
+      if (done) return; // bytes after the end of the check (an echo still draining) are not ours to count
       received += chunk.length;
       hash.update(chunk);
       if (received >= expect && sent) finish();

@@ -4,11 +4,8 @@
  * and nothing says "transport". Raw TCP is used so malformed requests really
  * reach the server as sent.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { selfSignedCert } from "../helpers/tls.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import {
@@ -332,33 +329,7 @@ describe("dialWebSocket", () => {
   });
 
   it("works over TLS (wss) with listen({ tls })", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "webpt-ws-tls-"));
-    // A throwaway self-signed certificate; openssl is part of the project's setup.
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    const cert = readFileSync(join(dir, "cert.pem"), "utf8");
-    const key = readFileSync(join(dir, "key.pem"), "utf8");
+    const { cert, key } = selfSignedCert();
     const { port, carriers } = await start({}, { cert, key });
     const d = await dialWebSocket(`wss://127.0.0.1:${port}${PATH}`, { ca: cert });
     await new Promise((r) => setTimeout(r, 10));
