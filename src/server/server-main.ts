@@ -6,6 +6,7 @@
  * implement (CONFORMANCE), forward every authenticated client to tor's
  * (Extended) ORPort, and end by the shutdown rules.
  */
+import { createWriteStream } from "node:fs";
 import {
   IpcError,
   ipcErrorOutput,
@@ -25,6 +26,8 @@ export { SERVER_TRANSPORTS } from "./service/registry.js";
 /** Environment variables of ours (not TOR_PT_*): optional operations settings under tor. */
 export const WEBPT_METRICS_ENV = "WEBPT_METRICS";
 export const WEBPT_UNSAFE_LOGGING_ENV = "WEBPT_UNSAFE_LOGGING";
+/** Also append human-readable log lines to this file (stderr is tor's to drop; a file is the operator's). */
+export const WEBPT_LOG_FILE_ENV = "WEBPT_LOG_FILE";
 
 function firstValues(options: ReadonlyMap<string, readonly string[]>): Map<string, string> {
   const out = new Map<string, string>();
@@ -58,7 +61,17 @@ export async function runManagedServer(env: PtEnv, argv: readonly string[]): Pro
   const config = parse(env, argv);
   if (typeof config === "number") return config;
 
-  const out = new IpcOut({ version: config.version, unsafeLogging: env[WEBPT_UNSAFE_LOGGING_ENV] === "1" });
+  const logFile = env[WEBPT_LOG_FILE_ENV];
+  const fileLog = logFile === undefined || logFile === "" ? undefined : createWriteStream(logFile, { flags: "a" });
+  fileLog?.on("error", (err) => process.stderr.write(`webpt: log file ${logFile}: ${err.message}\n`));
+  const out = new IpcOut({
+    version: config.version,
+    unsafeLogging: env[WEBPT_UNSAFE_LOGGING_ENV] === "1",
+    writeErr: (line) => {
+      process.stderr.write(line);
+      fileLog?.write(line);
+    },
+  });
   out.send({ kind: "VERSION", version: config.version });
   if (config.extendedServerPort !== undefined && !isLoopback(config.extendedServerPort.host)) {
     out.log("warning", "the Extended ORPort is not on a loopback address: the cookie exchange is not private");

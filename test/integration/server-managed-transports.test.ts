@@ -7,7 +7,9 @@
  * endpoint, and probes answered as a web site. obfs4 over TCP has its own
  * file (server-managed.test.ts). Needs `npm run build` (the test command does it).
  */
+import { mkdtemp, readFile } from "node:fs/promises";
 import net from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchPt, type PtProcess } from "../../src/server/adapters/pt-process.js";
@@ -40,6 +42,7 @@ describe.each(CARRIERS)("webpt server, managed, $name → Extended ORPort", ({ n
   let extor: ExtOrPortPeer;
   let pt: PtProcess;
   let metricsPort: number;
+  let logFile: string;
 
   beforeAll(async () => {
     extor = await startExtOrPortPeer({
@@ -47,6 +50,7 @@ describe.each(CARRIERS)("webpt server, managed, $name → Extended ORPort", ({ n
       expect: (i) => (i === 0 ? up.length : 1024),
     });
     metricsPort = await freePort();
+    logFile = path.join(await mkdtemp(path.join(tmpdir(), "webpt-log-")), "webpt.log");
     pt = await launchPt({
       command: WEBPT,
       role: "server",
@@ -57,6 +61,7 @@ describe.each(CARRIERS)("webpt server, managed, $name → Extended ORPort", ({ n
         TOR_PT_EXTENDED_SERVER_PORT: `127.0.0.1:${extor.port}`,
         TOR_PT_AUTH_COOKIE_FILE: extor.cookieFile,
         WEBPT_METRICS: `127.0.0.1:${metricsPort}`,
+        WEBPT_LOG_FILE: logFile,
       },
     });
   });
@@ -117,6 +122,12 @@ describe.each(CARRIERS)("webpt server, managed, $name → Extended ORPort", ({ n
     expect(text).toContain(`webpt_bytes_up_total{transport="${name}"} ${up.length}`);
     expect(text).toMatch(new RegExp(`webpt_connections_total\\{transport="${name}"\\} 1\\n`));
     expect(text).not.toMatch(/127\.0\.0\.1/);
+  });
+
+  it("appends its log to WEBPT_LOG_FILE with addresses scrubbed", async () => {
+    const log = await readFile(logFile, "utf8");
+    expect(log).toMatch(/\[notice\] metrics on http:\/\/\[scrubbed\]:\d+\/metrics/);
+    expect(log).not.toContain("127.0.0.1");
   });
 
   it("gives a client with the wrong cert nothing, and the ExtORPort never sees it", async () => {
