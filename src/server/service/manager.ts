@@ -11,7 +11,7 @@
  * and standalone mode (standalone/) differ only in the sink and in how they
  * print what a client needs.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   BRIDGE_LINE_FILE_NAME,
@@ -24,6 +24,7 @@ import {
 } from "../../shared/codec/obfs4/index.js";
 import type { Obfs4Stream } from "../obfs4/obfs4-stream.js";
 import type { Obfs4ServerOptions } from "../obfs4/tcp.js";
+import { ensureDir } from "./fs.js";
 import { transportFactory } from "./registry.js";
 import type { ClientInfo, Logger, RunningTransport, StreamSink } from "./types.js";
 
@@ -106,7 +107,7 @@ export async function loadBridgeState(
   stateDir: string,
   stateOptions: ReadonlyMap<string, string> = new Map(),
 ): Promise<Obfs4ServerState> {
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await ensureDir(stateDir);
   const resolved = resolveServerState({
     options: stateOptions,
     stateJson: await readOptional(path.join(stateDir, STATE_FILE_NAME)),
