@@ -1,9 +1,11 @@
 /** `webpt <subcommand>`: the entry point; each subcommand lives in its own module. */
+import { runManagedClient } from "./client/client-main.js";
 import { runManagedServer } from "./server-main.js";
 
 const USAGE = `usage: webpt <command> [options]
 
-  server    the PT server, run by tor (ServerTransportPlugin obfs4 exec /path/to/webpt server)
+  server    the PT server, run by tor (ServerTransportPlugin obfs4,websocket exec /path/to/webpt server)
+  client    the PT client, run by tor (ClientTransportPlugin obfs4,websocket exec /path/to/webpt client)
   --help    this text
 `;
 
@@ -13,6 +15,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     case "server":
       process.exitCode = await runManagedServer(process.env, rest);
       // Listeners and sockets may still hold the loop open after a graceful stop.
+      setImmediate(() => process.exit());
+      return;
+    case "client":
+      process.exitCode = await runManagedClient(process.env, rest);
       setImmediate(() => process.exit());
       return;
     case undefined:

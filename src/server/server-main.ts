@@ -7,14 +7,9 @@
  * (Extended) ORPort, and end by the shutdown rules.
  */
 import { createWriteStream } from "node:fs";
-import {
-  IpcError,
-  ipcErrorOutput,
-  parseServerConfig,
-  type PtEnv,
-  type PtServerConfig,
-} from "../shared/codec/pt-ipc/index.js";
+import type { PtEnv } from "../shared/codec/pt-ipc/index.js";
 import { orSink } from "./forward/orport.js";
+import { readServerConfig } from "./pt/config-entry.js";
 import { IpcOut } from "./pt/ipc-out.js";
 import { installShutdown } from "./pt/lifecycle.js";
 import { startBridgeServer, type TransportSpec } from "./service/manager.js";
@@ -35,30 +30,9 @@ function firstValues(options: ReadonlyMap<string, readonly string[]>): Map<strin
   return out;
 }
 
-function parse(env: PtEnv, argv: readonly string[]): PtServerConfig | number {
-  try {
-    const r = parseServerConfig(env, argv);
-    if (r.action === "help") {
-      process.stdout.write(r.text);
-      return r.exitCode;
-    }
-    if (r.action === "version") {
-      process.stdout.write(`webpt ${process.env.npm_package_version ?? "0.1.0"}\n`);
-      return r.exitCode;
-    }
-    return r.config;
-  } catch (err) {
-    if (!(err instanceof IpcError)) throw err;
-    const lines = ipcErrorOutput(err);
-    for (const l of lines.stdout) process.stdout.write(l + "\n");
-    for (const l of lines.stderr) process.stderr.write(l + "\n");
-    return err.exitCode;
-  }
-}
-
 /** Runs the managed server; resolves with the exit code once it should exit. */
 export async function runManagedServer(env: PtEnv, argv: readonly string[]): Promise<number> {
-  const config = parse(env, argv);
+  const config = readServerConfig(env, argv);
   if (typeof config === "number") return config;
 
   const logFile = env[WEBPT_LOG_FILE_ENV];

@@ -4,7 +4,9 @@
  * dial is bounded by `timeoutMs` and cancellable with an AbortSignal.
  */
 import type { OutgoingHttpHeaders } from "node:http";
-import type { SecureContextOptions } from "node:tls";
+import net from "node:net";
+import type { Duplex } from "node:stream";
+import tls, { type SecureContextOptions } from "node:tls";
 import { WebSocket } from "ws";
 import { AbortError, TimeoutError } from "../../../shared/errors.js";
 import { webSocketDuplex, type WebSocketDuplex, type WebSocketDuplexOptions } from "./duplex.js";
@@ -24,6 +26,11 @@ export interface DialWebSocketOptions {
   /** For wss: the CA that signed the server's certificate (tests use a self-signed one). */
   readonly ca?: SecureContextOptions["ca"];
   readonly duplex?: WebSocketDuplexOptions;
+  /**
+   * An already connected TCP socket to the server (for instance through an
+   * upstream proxy) to run the WebSocket over; TLS is added for wss:.
+   */
+  readonly socket?: net.Socket;
 }
 
 function parseUrl(url: string | URL): URL {
@@ -38,6 +45,19 @@ function parseUrl(url: string | URL): URL {
   }
   if (u.hash !== "") throw new WebSocketDialError("ERR_WS_BAD_URL", "a WebSocket URL has no fragment");
   return u;
+}
+
+/** ws's `createConnection` hook: our socket as it is (ws:), or wrapped in TLS (wss:). */
+function overSocket(target: URL, socket: net.Socket, ca: DialWebSocketOptions["ca"]): () => Duplex {
+  return () => {
+    if (target.protocol !== "wss:") return socket;
+    const host = target.hostname.replace(/^\[|\]$/g, "");
+    return tls.connect({
+      socket,
+      ...(net.isIP(host) === 0 ? { servername: host } : {}),
+      ...(ca === undefined ? {} : { ca }),
+    });
+  };
 }
 
 /** Resolves with an open carrier; rejects with WebSocketDialError, TimeoutError or AbortError. */
@@ -55,6 +75,7 @@ export function dialWebSocket(url: string | URL, options: DialWebSocketOptions =
       followRedirects: false,
       ...(options.headers === undefined ? {} : { headers: options.headers }),
       ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(options.socket === undefined ? {} : { createConnection: overSocket(target, options.socket, options.ca) }),
     });
     let settled = false;
     const fail = (err: Error): void => {

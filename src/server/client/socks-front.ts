@@ -1,0 +1,162 @@
+/**
+ * A PT client's SOCKS listener for one transport (pt-spec 1.0 §3.3 "CMETHOD
+ * … socks5"): tor (or any SOCKS app) connects, names the bridge as the
+ * target and passes the bridge's args as PT 1.0 username/password args or a
+ * PT 2.1 0x09 JSON block. The args are validated by the transport's settings
+ * schema (a problem is answered X'13'), the bridge is dialed through the
+ * transport, and bytes are relayed. Each attempt is reported as a STATUS.
+ */
+import net from "node:net";
+import type { UpstreamProxy } from "../../shared/codec/pt-ipc/index.js";
+import { Socks5Reply, type SocksArgs } from "../../shared/codec/socks/index.js";
+import { isWebptError } from "../../shared/errors.js";
+import {
+  parseSettings,
+  SettingsError,
+  type TransportName,
+  type TransportSettings,
+} from "../../shared/settings/index.js";
+import { relay } from "../net/relay.js";
+import { acceptSocks } from "../net/socks-accept.js";
+import type { Logger } from "../service/types.js";
+import { dialBridge } from "./bridge-dial.js";
+
+/** SOCKS connections handled at once per listener; past it new ones are closed at once. */
+export const MAX_SOCKS_CONNECTIONS = 4096;
+
+export interface ConnectStatus {
+  readonly transport: string;
+  /** The bridge address tor named (for STATUS ADDRESS=); not a user's address. */
+  readonly address: string;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+export interface SocksFrontOptions {
+  readonly transport: TransportName;
+  readonly bind?: { readonly host: string; readonly port: number };
+  readonly proxy?: UpstreamProxy | undefined;
+  readonly log: Logger;
+  readonly onStatus?: (status: ConnectStatus) => void;
+  /** Settings to use when a SOCKS client sends none (the standalone client's bridge). */
+  readonly defaultSettings?: TransportSettings;
+  /** Methods to offer: PT 1.0 clients need 0x02; tor ≥ 0.4.x speaks 0x02; PT 2.1 parents 0x09. */
+  readonly socks4?: boolean;
+  readonly dialTimeoutMs?: number;
+}
+
+export interface SocksFront {
+  readonly address: net.AddressInfo;
+  readonly openConnections: number;
+  stopAccepting(): Promise<void>;
+  closeAll(): void;
+}
+
+function argsToSettings(transport: TransportName, args: SocksArgs, fallback: TransportSettings | undefined) {
+  switch (args.kind) {
+    case "pt1":
+      return parseSettings(transport, Object.fromEntries(args.args), "args");
+    case "json":
+      return parseSettings(transport, args.params, "json");
+    case "none":
+      if (fallback !== undefined) return fallback;
+      throw new SettingsError("", "schema", "no connection settings were given (the bridge line's args)");
+  }
+}
+
+/** SOCKS5 REP for a failed dial (RFC 1928 §6), as goptlib-based clients map errno. */
+function replyFor(err: unknown): number {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return Socks5Reply.CONNECTION_REFUSED;
+    case "ENETUNREACH":
+      return Socks5Reply.NETWORK_UNREACHABLE;
+    case "EHOSTUNREACH":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return Socks5Reply.HOST_UNREACHABLE;
+    case "ERR_TIMEOUT":
+      return Socks5Reply.TTL_EXPIRED;
+    default:
+      return Socks5Reply.GENERAL_FAILURE;
+  }
+}
+
+const hostPort = (h: string, p: number): string => `${h.includes(":") ? `[${h}]` : h}:${p}`;
+
+export async function startSocksFront(options: SocksFrontOptions): Promise<SocksFront> {
+  const { transport, log } = options;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    if (sockets.size >= MAX_SOCKS_CONNECTIONS) {
+      sock.destroy();
+      return;
+    }
+    sockets.add(sock);
+    sock.once("close", () => sockets.delete(sock));
+    sock.on("error", () => sock.destroy());
+    sock.setNoDelay(true);
+    void handle(sock);
+  });
+
+  const handle = async (sock: net.Socket): Promise<void> => {
+    let settings: TransportSettings | undefined;
+    const accepted = await acceptSocks(sock, {
+      ...(options.socks4 === undefined ? {} : { socks4: options.socks4 }),
+      validateArgs: (args) => {
+        try {
+          settings = argsToSettings(transport, args, options.defaultSettings);
+          return undefined;
+        } catch (err) {
+          if (err instanceof SettingsError) return { pointer: err.pointer, message: err.message };
+          throw err;
+        }
+      },
+    });
+    if ("failed" in accepted) return;
+    const { request } = accepted;
+    const address = hostPort(request.target.host, request.target.port);
+    let stream;
+    try {
+      stream = await dialBridge(settings!, {
+        target: request.target,
+        proxy: options.proxy,
+        ...(options.dialTimeoutMs === undefined ? {} : { timeoutMs: options.dialTimeoutMs }),
+      });
+    } catch (err) {
+      const message = isWebptError(err) || err instanceof Error ? err.message : String(err);
+      options.onStatus?.({ transport, address, ok: false, error: message });
+      log.log("warning", `${transport}: cannot reach the bridge: ${message}`);
+      accepted.reject(replyFor(err));
+      return;
+    }
+    options.onStatus?.({ transport, address, ok: true });
+    if (sock.destroyed) {
+      stream.destroy();
+      return;
+    }
+    accepted.grant();
+    if (accepted.rest.length > 0) stream.write(accepted.rest);
+    await relay(sock, stream);
+  };
+
+  const bind = options.bind ?? { host: "127.0.0.1", port: 0 };
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(bind.port, bind.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    address: server.address() as net.AddressInfo,
+    get openConnections() {
+      return sockets.size;
+    },
+    stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    closeAll() {
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
