@@ -85,7 +85,7 @@ export function formatPrometheus(stats: BridgeStats): string {
 
 /** Starts the endpoint on `hostPort` ("127.0.0.1:9100"). */
 export async function startMetricsServer(hostPort: string, stats: () => BridgeStats): Promise<MetricsServer> {
-  const bind = parseHostPort(hostPort);
+  const bind = parseHostPort(hostPort, { allowZeroPort: true });
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "").split("?", 1)[0];
     if (req.method !== "GET" && req.method !== "HEAD") {
