@@ -26,8 +26,10 @@
  *    (longest prefix) decides; on a tie deny wins. So `deny 0.0.0.0/0` with
  *    `allow 192.0.2.0/24` is an allow-list, and `allow 10.0.0.0/8` with
  *    `deny 10.1.0.0/16` carves a hole.
- * 4. With no matching rule, the special-purpose ranges are refused and every
- *    other address is allowed.
+ * 4. With no matching rule, this host's own addresses (its interfaces and
+ *    public address: a service bound to 0.0.0.0 must not become reachable
+ *    through us; tor's ExitPolicyRejectMyAddresses) and the special-purpose
+ *    ranges are refused, and every other address is allowed.
  *
  * Ports: with `ports` set, only those are allowed; without, every port but
  * DEFAULT_DENIED_PORTS. Port 0 is never a destination.
@@ -92,7 +94,8 @@ export interface DestinationPolicy {
 export interface PolicyDecision {
   readonly allowed: boolean;
   /** What decided. */
-  readonly basis: "operator-allow" | "operator-deny" | "special-purpose" | "always-denied" | "port" | "default";
+  readonly basis:
+    "operator-allow" | "operator-deny" | "this-host" | "special-purpose" | "always-denied" | "port" | "default";
   /** For logs and tests: the rule or range, e.g. `127.0.0.0/8 (loopback)`, `deny 10.0.0.0/8`, `port 25`. */
   readonly detail: string;
 }
@@ -263,7 +266,12 @@ function formsOf(bytes: Uint8Array): { bytes: Uint8Array; note: string }[] {
   return forms;
 }
 
-function decideOne(policy: DestinationPolicy, bytes: Uint8Array, note: string): PolicyDecision {
+function decideOne(
+  policy: DestinationPolicy,
+  own: ReadonlySet<string>,
+  bytes: Uint8Array,
+  note: string,
+): PolicyDecision {
   const text = formatBytes(bytes);
   const always = SPECIAL_PURPOSE_RANGES.find((r) => r.always && inCidr(r.cidr, bytes));
   if (always !== undefined) {
@@ -288,6 +296,7 @@ function decideOne(policy: DestinationPolicy, bytes: Uint8Array, note: string): 
   if (hit !== undefined) {
     return { allowed: false, basis: "special-purpose", detail: `${text}${note}: ${hit.cidr.text} (${hit.name})` };
   }
+  if (own.has(text)) return { allowed: false, basis: "this-host", detail: `${text}${note}: an address of this host` };
   return { allowed: true, basis: "default", detail: `${text}${note}: globally reachable` };
 }
 
@@ -296,19 +305,41 @@ export interface AddressDecision extends PolicyDecision {
   readonly address: string;
 }
 
+const NO_ADDRESSES: ReadonlySet<string> = new Set();
+
+/**
+ * This host's addresses as checkAddress wants them: canonical text, an
+ * IPv4-mapped address as IPv4, zones dropped, anything unparsable skipped.
+ */
+export function ownAddressSet(ips: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const ip of ips) {
+    const zone = ip.indexOf("%");
+    let bytes = parseIPv4(ip) ?? parseIPv6(zone === -1 ? ip : ip.slice(0, zone));
+    if (bytes === undefined) continue;
+    if (bytes.length === 16 && isIPv4Mapped(bytes)) bytes = bytes.slice(12);
+    out.add(formatBytes(bytes));
+  }
+  return out;
+}
+
 /**
  * Judges one IP literal (IPv4 dotted quad or IPv6 text without brackets or
- * zone). Throws TypeError for anything else: callers hand us addresses they
- * parsed or resolved, never names.
+ * zone); `own` is this host's addresses (ownAddressSet). Throws TypeError for
+ * anything else: callers hand us addresses they parsed or resolved, never names.
  */
-export function checkAddress(policy: DestinationPolicy, ip: string): AddressDecision {
+export function checkAddress(
+  policy: DestinationPolicy,
+  ip: string,
+  own: ReadonlySet<string> = NO_ADDRESSES,
+): AddressDecision {
   let bytes = parseIPv4(ip) ?? parseIPv6(ip);
   if (bytes === undefined) throw new TypeError(`not an IP address: ${JSON.stringify(ip.slice(0, 64))}`);
   if (bytes.length === 16 && isIPv4Mapped(bytes)) bytes = bytes.slice(12);
   const address = formatBytes(bytes);
   let first: PolicyDecision | undefined;
   for (const form of formsOf(bytes)) {
-    const d = decideOne(policy, form.bytes, form.note);
+    const d = decideOne(policy, own, form.bytes, form.note);
     if (!d.allowed) return { ...d, address };
     first ??= d;
   }
@@ -339,8 +370,8 @@ export function describePolicy(policy: DestinationPolicy): string[] {
       ? `any but ${DEFAULT_DENIED_PORTS.join(", ")}`
       : policy.ports.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(", ");
   return [
-    "refused unless allowed: loopback, private, link-local, shared (CGNAT), documentation and other " +
-      "special-purpose ranges; always refused: 0.0.0.0/8, ::, multicast, broadcast",
+    "refused unless allowed: this host's own addresses, loopback, private, link-local, shared (CGNAT), " +
+      "documentation and other special-purpose ranges; always refused: 0.0.0.0/8, ::, multicast, broadcast",
     `allow: ${list(policy.allow)}`,
     `deny: ${list(policy.deny)}`,
     `ports: ${ports}`,
