@@ -152,7 +152,8 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
       b.bytesDown += stream.stats.bytesOut;
       if (refused) b.refused++;
     };
-    stream.once("close", () => done(false));
+    // Booked when the sink settles (after its relay ended), not on 'close': the sink's result says whether the
+    // stream was refused, and a refusal often closes the stream first.
     options.sink(stream, client, name).then(
       (r) => done(r.refused !== undefined),
       (err: unknown) => {
