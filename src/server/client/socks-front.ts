@@ -8,7 +8,7 @@
  */
 import net from "node:net";
 import type { UpstreamProxy } from "../../shared/codec/pt-ipc/index.js";
-import { Socks5Reply, type SocksArgs } from "../../shared/codec/socks/index.js";
+import type { SocksArgs } from "../../shared/codec/socks/index.js";
 import { isWebptError } from "../../shared/errors.js";
 import {
   parseSettings,
@@ -17,7 +17,7 @@ import {
   type TransportSettings,
 } from "../../shared/settings/index.js";
 import { relay } from "../net/relay.js";
-import { acceptSocks } from "../net/socks-accept.js";
+import { acceptSocks, replyForDialError } from "../net/socks-accept.js";
 import type { Logger } from "../service/types.js";
 import { dialBridge } from "./bridge-dial.js";
 
@@ -64,25 +64,6 @@ function argsToSettings(transport: TransportName, args: SocksArgs, fallback: Tra
   }
 }
 
-/** SOCKS5 REP for a failed dial (RFC 1928 §6), as goptlib-based clients map errno. */
-function replyFor(err: unknown): number {
-  const code = (err as NodeJS.ErrnoException).code;
-  switch (code) {
-    case "ECONNREFUSED":
-      return Socks5Reply.CONNECTION_REFUSED;
-    case "ENETUNREACH":
-      return Socks5Reply.NETWORK_UNREACHABLE;
-    case "EHOSTUNREACH":
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return Socks5Reply.HOST_UNREACHABLE;
-    case "ERR_TIMEOUT":
-      return Socks5Reply.TTL_EXPIRED;
-    default:
-      return Socks5Reply.GENERAL_FAILURE;
-  }
-}
-
 const hostPort = (h: string, p: number): string => `${h.includes(":") ? `[${h}]` : h}:${p}`;
 
 export async function startSocksFront(options: SocksFrontOptions): Promise<SocksFront> {
@@ -114,8 +95,11 @@ export async function startSocksFront(options: SocksFrontOptions): Promise<Socks
         }
       },
     });
-    if ("failed" in accepted) return;
-    const { request } = accepted;
+    if (accepted.kind === "failed") {
+      sock.destroySoon();
+      return;
+    }
+    const { request, handshake } = accepted;
     const address = hostPort(request.target.host, request.target.port);
     let stream;
     try {
@@ -128,7 +112,7 @@ export async function startSocksFront(options: SocksFrontOptions): Promise<Socks
       const message = isWebptError(err) || err instanceof Error ? err.message : String(err);
       options.onStatus?.({ transport, address, ok: false, error: message });
       log.log("warning", `${transport}: cannot reach the bridge: ${message}`);
-      accepted.reject(replyFor(err));
+      sock.end(handshake.reject(replyForDialError(err)));
       return;
     }
     options.onStatus?.({ transport, address, ok: true });
@@ -136,8 +120,7 @@ export async function startSocksFront(options: SocksFrontOptions): Promise<Socks
       stream.destroy();
       return;
     }
-    accepted.grant();
-    if (accepted.rest.length > 0) stream.write(accepted.rest);
+    sock.write(handshake.grant());
     await relay(sock, stream);
   };
 

@@ -33,7 +33,14 @@ export interface TcpDialOptions {
 
 const bracket = (host: string): string => (host.includes(":") ? `[${host}]` : host);
 
-function connectDirect(host: string, port: number, signal: AbortSignal | undefined, timeoutMs: number) {
+/** A plain TCP connect (IP literal or host name) bounded by a timeout and an AbortSignal. */
+export function connectTcp(
+  host: string,
+  port: number,
+  options: { readonly timeoutMs?: number; readonly signal?: AbortSignal | undefined } = {},
+): Promise<net.Socket> {
+  const { signal } = options;
+  const timeoutMs = options.timeoutMs ?? TCP_DIAL_TIMEOUT_MS;
   return new Promise<net.Socket>((resolve, reject) => {
     const sock = net.connect({ host, port });
     sock.setNoDelay(true);
@@ -118,7 +125,7 @@ function httpConnect(sock: net.Socket, target: string, proxy: UpstreamProxy, tim
 export async function dialTcp(host: string, port: number, options: TcpDialOptions = {}): Promise<net.Socket> {
   const timeoutMs = options.timeoutMs ?? TCP_DIAL_TIMEOUT_MS;
   const proxy = options.proxy;
-  if (proxy === undefined) return connectDirect(host, port, options.signal, timeoutMs);
+  if (proxy === undefined) return connectTcp(host, port, options);
   const signal = options.signal;
   switch (proxy.scheme) {
     case "socks5":
@@ -134,7 +141,7 @@ export async function dialTcp(host: string, port: number, options: TcpDialOption
         ...(signal === undefined ? {} : { signal }),
       });
     case "http": {
-      const sock = await connectDirect(proxy.address.host, proxy.address.port, signal, timeoutMs);
+      const sock = await connectTcp(proxy.address.host, proxy.address.port, { timeoutMs, signal });
       return httpConnect(sock, `${bracket(host)}:${port}`, proxy, timeoutMs);
     }
   }

@@ -1,108 +1,127 @@
 /**
  * The server side of a SOCKS handshake over any Node Duplex (a TCP socket
- * from tor, or an obfs4 stream in standalone free mode): the shared sans-IO
- * SocksServerHandshake driven in paused mode, with the settings timer
- * (X'11') and a whole-handshake deadline against slow clients. Resolves with
- * the request once it is complete; the caller dials and then calls grant()
- * or reject(). Bad clients get their reply code (or nothing) and are closed;
- * this never throws at its caller for a client's mistake.
+ * from tor at a PT client's SOCKS port, or an obfs4 stream in standalone free
+ * mode): the shared sans-IO SocksServerHandshake driven in paused mode, with
+ * the settings timer (X'11') and a whole-handshake deadline against slow
+ * clients. On success the bytes that followed the request are unshifted back
+ * (the relay reads them first) and the caller dials, then writes
+ * `handshake.grant()` or `handshake.reject(rep)`. It never rejects: a bad
+ * client's failure (and whether it was sent a reply) is the result.
  */
 import type { Duplex } from "node:stream";
 import {
   JSON_PARAM_TIMEOUT_MS,
   SOCKS_HANDSHAKE_TIMEOUT_MS,
+  Socks5Reply,
   SocksServerHandshake,
   type SocksRequest,
   type SocksServerOptions,
   type SocksServerStep,
 } from "../../shared/codec/socks/index.js";
-import type { SocksAddress } from "../../shared/codec/socks/index.js";
+import { TimeoutError, WebptError } from "../../shared/errors.js";
 
-export interface AcceptedSocks {
-  readonly request: SocksRequest;
-  /** Bytes the client sent after its request: the first application bytes. */
-  readonly rest: Uint8Array;
-  /** Writes the success reply; the stream then carries the application bytes. */
-  grant(bound?: SocksAddress): void;
-  /** Writes the failure reply (a SOCKS5 REP code) and closes. */
-  reject(reply: number): void;
-}
+export type SocksAcceptResult =
+  | { readonly kind: "request"; readonly request: SocksRequest; readonly handshake: SocksServerHandshake }
+  /** The handshake failed; the client was sent a failure reply when `replied`. The stream is left to the caller. */
+  | { readonly kind: "failed"; readonly error: Error; readonly replied: boolean };
 
 export interface SocksAcceptOptions extends SocksServerOptions {
+  /** Greeting to CONNECT request; default SOCKS_HANDSHAKE_TIMEOUT_MS. */
   readonly handshakeTimeoutMs?: number;
+  /** For the 0x09 block (answered X'11'); default JSON_PARAM_TIMEOUT_MS. */
   readonly settingsTimeoutMs?: number;
 }
 
-/** Why a handshake ended without a request (for counters and logs; the client already got its reply). */
-export type SocksAcceptFailure = "timeout" | "protocol" | "closed";
+const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
-export function acceptSocks(
-  stream: Duplex,
-  options: SocksAcceptOptions = {},
-): Promise<AcceptedSocks | { readonly failed: SocksAcceptFailure; readonly error?: Error }> {
+export function acceptSocks(stream: Duplex, options: SocksAcceptOptions = {}): Promise<SocksAcceptResult> {
+  const hs = new SocksServerHandshake(options);
   return new Promise((resolve) => {
-    const hs = new SocksServerHandshake(options);
-    let done = false;
+    let settled = false;
     let settingsTimer: ReturnType<typeof setTimeout> | undefined;
-    const end = (failed: SocksAcceptFailure, reply?: Uint8Array, error?: Error): void => {
-      if (done) return;
-      done = true;
-      cleanup();
-      if (reply !== undefined && reply.length > 0 && !stream.destroyed) stream.end(reply);
-      else stream.destroy();
-      // Whatever was written, do not wait on a client that will not read it.
-      setTimeout(() => stream.destroy(), 1000).unref();
-      resolve(error === undefined ? { failed } : { failed, error });
+    const settle = (r: SocksAcceptResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      clearTimeout(settingsTimer);
+      stream.off("readable", onReadable);
+      stream.off("end", onEnd);
+      stream.off("close", onClose);
+      stream.off("error", onError);
+      resolve(r);
     };
-    const deadline = setTimeout(() => end("timeout"), options.handshakeTimeoutMs ?? SOCKS_HANDSHAKE_TIMEOUT_MS);
+    const timeoutMs = options.handshakeTimeoutMs ?? SOCKS_HANDSHAKE_TIMEOUT_MS;
+    const deadline = setTimeout(
+      () =>
+        settle({ kind: "failed", error: new TimeoutError(`no SOCKS request within ${timeoutMs} ms`), replied: false }),
+      timeoutMs,
+    );
     const step = (s: SocksServerStep): void => {
-      if (s.kind === "error") return end("protocol", s.reply, s.error);
-      if (s.reply !== undefined && s.reply.length > 0) stream.write(s.reply);
+      if (s.reply !== undefined && s.reply.length > 0) stream.write(asBuffer(s.reply));
+      if (s.kind === "error") return settle({ kind: "failed", error: s.error, replied: s.reply !== undefined });
+      if (s.kind === "request") {
+        if (s.rest.length > 0) stream.unshift(asBuffer(s.rest));
+        return settle({ kind: "request", request: s.request, handshake: hs });
+      }
       if (hs.phase === "settings" && settingsTimer === undefined) {
         settingsTimer = setTimeout(
           () => step(hs.settingsTimedOut()),
           options.settingsTimeoutMs ?? JSON_PARAM_TIMEOUT_MS,
         );
       }
-      if (s.kind !== "request") return;
-      done = true;
-      cleanup();
-      resolve({
-        request: s.request,
-        rest: s.rest,
-        grant: (bound) => {
-          stream.write(hs.grant(bound));
-        },
-        reject: (reply) => {
-          stream.end(hs.reject(reply));
-          setTimeout(() => stream.destroy(), 1000).unref();
-        },
-      });
     };
-    // Paused mode: no 'data' listener is left behind to swallow the application bytes that follow.
+    // Paused mode ('readable' + read()): no 'data' listener is left behind to swallow the bytes that follow.
     const onReadable = (): void => {
       let chunk: Buffer | null;
-      while (!done && (chunk = stream.read() as Buffer | null) !== null) {
+      while (!settled && (chunk = stream.read() as Buffer | null) !== null) {
         try {
           step(hs.push(chunk));
         } catch (err) {
-          end("protocol", undefined, err as Error);
+          // Only a misuse of the handshake throws; end this connection rather than the process.
+          settle({ kind: "failed", error: err as Error, replied: false });
         }
       }
     };
-    const onEnd = (): void => end("closed");
-    const onError = (err: Error): void => end("closed", undefined, err);
-    const cleanup = (): void => {
-      clearTimeout(deadline);
-      clearTimeout(settingsTimer);
-      stream.off("readable", onReadable);
-      stream.off("end", onEnd);
-      stream.off("error", onError);
-      // Keep an error listener: a reset after we are done must not become an unheard 'error'.
-      stream.on("error", () => undefined);
+    const onEnd = (): void => {
+      let error: Error = new WebptError("ERR_SOCKS_EOF", "the client closed before its SOCKS request");
+      try {
+        hs.finish();
+      } catch (err) {
+        error = err as Error;
+      }
+      settle({ kind: "failed", error, replied: false });
     };
+    const onClose = (): void =>
+      settle({
+        kind: "failed",
+        error: new WebptError("ERR_SOCKS_EOF", "closed during the SOCKS handshake"),
+        replied: false,
+      });
+    const onError = (err: Error): void => settle({ kind: "failed", error: err, replied: false });
     stream.on("readable", onReadable);
     stream.on("end", onEnd);
+    stream.on("close", onClose);
     stream.on("error", onError);
   });
+}
+
+/** RFC 1928 §6 REP for a failed dial of the destination (or of the bridge, at a PT client's SOCKS port). */
+export function replyForDialError(err: unknown): number {
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return Socks5Reply.CONNECTION_REFUSED;
+    case "ENETUNREACH":
+    case "ENETDOWN":
+      return Socks5Reply.NETWORK_UNREACHABLE;
+    case "EHOSTUNREACH":
+    case "EHOSTDOWN":
+    case "ETIMEDOUT":
+    case "ERR_TIMEOUT":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return Socks5Reply.HOST_UNREACHABLE;
+    default:
+      return Socks5Reply.GENERAL_FAILURE;
+  }
 }

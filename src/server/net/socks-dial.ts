@@ -1,59 +1,73 @@
 /**
- * Dialing through a SOCKS server (a PT client's SOCKS port, or an upstream
- * socks5/socks4a proxy): the shared sans-IO SocksClientHandshake driven over
- * a net.Socket. Resolves with the socket positioned at the first application
- * byte (any bytes the server sent after its reply are unshifted back).
+ * The client side of SOCKS over Node streams: `socksHandshake` drives the
+ * shared sans-IO SocksClientHandshake over any Duplex (an obfs4 stream to a
+ * free-mode server, or a TCP socket), and `socksDial` connects to a SOCKS
+ * server first (a PT client's SOCKS port, or an upstream socks5/socks4a
+ * proxy). Both resolve with the stream positioned at the first application
+ * byte (bytes that came with the reply are unshifted back) and destroy it on
+ * failure, rejecting with the SocksError whose `reply` is the REP byte, or a
+ * TimeoutError/AbortError.
  */
-import net from "node:net";
+import type net from "node:net";
+import type { Duplex } from "node:stream";
 import { SocksClientHandshake, type SocksClientOptions } from "../../shared/codec/socks/index.js";
-import { AbortError, TimeoutError } from "../../shared/errors.js";
+import { AbortError, TimeoutError, WebptError } from "../../shared/errors.js";
+import { connectTcp } from "./proxy-dial.js";
 
 /** How long the TCP connect plus the SOCKS exchange may take. */
 export const SOCKS_DIAL_TIMEOUT_MS = 30_000;
 
-export interface SocksDialOptions extends SocksClientOptions {
-  readonly proxy: { readonly host: string; readonly port: number };
+export interface SocksHandshakeOptions extends SocksClientOptions {
   readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
-export function socksDial(options: SocksDialOptions): Promise<net.Socket> {
+export interface SocksDialOptions extends SocksHandshakeOptions {
+  readonly proxy: { readonly host: string; readonly port: number };
+}
+
+const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+export function socksHandshake<S extends Duplex>(stream: S, options: SocksHandshakeOptions): Promise<S> {
   return new Promise((resolve, reject) => {
-    const hs = new SocksClientHandshake(options);
-    const sock = net.connect({ host: options.proxy.host, port: options.proxy.port });
-    sock.setNoDelay(true);
+    let hs: SocksClientHandshake;
+    try {
+      hs = new SocksClientHandshake(options);
+    } catch (err) {
+      stream.destroy();
+      reject(err as Error);
+      return;
+    }
     let settled = false;
     const fail = (err: unknown): void => {
       if (settled) return;
       settled = true;
       cleanup();
-      sock.destroy();
-      reject(err);
+      stream.destroy();
+      reject(err instanceof Error ? err : new Error(String(err)));
     };
-    const timer = setTimeout(
-      () => fail(new TimeoutError(`SOCKS dial via ${options.proxy.host}:${options.proxy.port} timed out`)),
-      options.timeoutMs ?? SOCKS_DIAL_TIMEOUT_MS,
-    );
-    const onAbort = (): void => fail(new AbortError("SOCKS dial aborted", { cause: options.signal?.reason }));
-    // Paused mode ('readable' + read()), never 'data': removing the last 'data' listener leaves a socket flowing,
+    const timeoutMs = options.timeoutMs ?? SOCKS_DIAL_TIMEOUT_MS;
+    const timer = setTimeout(() => fail(new TimeoutError(`the SOCKS exchange took over ${timeoutMs} ms`)), timeoutMs);
+    const onAbort = (): void => fail(new AbortError("SOCKS connect aborted", { cause: options.signal?.reason }));
+    // Paused mode ('readable' + read()), never 'data': removing the last 'data' listener leaves a stream flowing,
     // and bytes that arrived with the reply would be emitted to nobody. Once the 'readable' listener is gone the
-    // socket is neither paused nor flowing, so the caller's first 'data' listener gets the unshifted rest first.
+    // stream is neither paused nor flowing, so the caller's first 'data' listener gets the unshifted rest first.
     const onReadable = (): void => {
       let chunk: Buffer | null;
-      while (!settled && (chunk = sock.read() as Buffer | null) !== null) {
+      while (!settled && (chunk = stream.read() as Buffer | null) !== null) {
         let step;
         try {
           step = hs.push(chunk);
         } catch (err) {
           return fail(err);
         }
-        if (step.send) sock.write(step.send);
+        if (step.send !== undefined) stream.write(asBuffer(step.send));
         if (step.kind === "error") return fail(step.error);
         if (step.kind === "connected") {
           settled = true;
           cleanup();
-          if (step.rest.length > 0) sock.unshift(Buffer.from(step.rest.buffer, step.rest.byteOffset, step.rest.length));
-          resolve(sock);
+          if (step.rest.length > 0) stream.unshift(asBuffer(step.rest));
+          resolve(stream);
         }
       }
     };
@@ -63,19 +77,31 @@ export function socksDial(options: SocksDialOptions): Promise<net.Socket> {
       } catch (err) {
         return fail(err);
       }
+      fail(new WebptError("ERR_SOCKS_EOF", "the SOCKS server closed before its reply"));
     };
+    const onClose = (): void => fail(new WebptError("ERR_SOCKS_EOF", "closed during the SOCKS exchange"));
     const cleanup = (): void => {
       clearTimeout(timer);
-      sock.off("readable", onReadable);
-      sock.off("end", onEnd);
-      sock.off("error", fail);
+      stream.off("readable", onReadable);
+      stream.off("end", onEnd);
+      stream.off("close", onClose);
+      stream.off("error", fail);
       options.signal?.removeEventListener("abort", onAbort);
     };
-    sock.on("readable", onReadable);
-    sock.on("end", onEnd);
-    sock.on("error", fail);
-    sock.once("connect", () => sock.write(hs.start()));
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener("abort", onAbort, { once: true });
+    stream.on("readable", onReadable);
+    stream.on("end", onEnd);
+    stream.on("close", onClose);
+    stream.on("error", fail);
+    if (options.signal?.aborted === true) return onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    stream.write(asBuffer(hs.start()));
   });
+}
+
+/** Connects to the SOCKS server at `options.proxy` and asks it for `options.target`. */
+export async function socksDial(options: SocksDialOptions): Promise<net.Socket> {
+  const started = Date.now();
+  const timeoutMs = options.timeoutMs ?? SOCKS_DIAL_TIMEOUT_MS;
+  const sock = await connectTcp(options.proxy.host, options.proxy.port, { timeoutMs, signal: options.signal });
+  return socksHandshake(sock, { ...options, timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)) });
 }

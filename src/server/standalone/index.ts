@@ -75,16 +75,13 @@ export {
   MAX_DIAL_ATTEMPTS,
   REFUSAL_LINGER_MS,
   boundSink,
-  dialTcp,
   freeSink,
-  replyForDialError,
   type FreeSinkOptions,
   type SinkOptions,
 } from "./sinks.js";
 export {
   FREE_SOCKS_HANDSHAKE_TIMEOUT_MS,
   SOCKS_TUNNEL_TIMEOUT_MS,
-  readSocksRequest,
   socksConnectInStream,
   type SocksTunnelOptions,
 } from "./socks-in-stream.js";

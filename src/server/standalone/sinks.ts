@@ -15,15 +15,16 @@
  * Both resolve with a SinkResult once the stream is over and never reject.
  */
 import net from "node:net";
-import { Socks5Reply, type SocksAddress } from "../../shared/codec/socks/index.js";
-import { AbortError, TimeoutError } from "../../shared/errors.js";
+import { AuthMethod, Socks5Reply, type SocksAddress } from "../../shared/codec/socks/index.js";
 import { formatHostPort } from "../../shared/net/index.js";
+import { connectTcp } from "../net/proxy-dial.js";
 import { relay } from "../net/relay.js";
+import { acceptSocks, replyForDialError } from "../net/socks-accept.js";
 import type { Obfs4Stream } from "../obfs4/obfs4-stream.js";
 import type { ClientInfo, Logger, SinkResult, StreamSink } from "../service/types.js";
 import { vetDestination, type VetOptions } from "./destination.js";
 import type { DestinationPolicy } from "./policy.js";
-import { FREE_SOCKS_HANDSHAKE_TIMEOUT_MS, readSocksRequest } from "./socks-in-stream.js";
+import { FREE_SOCKS_HANDSHAKE_TIMEOUT_MS } from "./socks-in-stream.js";
 
 /** One TCP connect attempt to a destination or the bound target. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -50,59 +51,6 @@ export interface FreeSinkOptions extends SinkOptions, VetOptions {
 
 const NOTHING: SinkResult = { bytesUp: 0, bytesDown: 0 };
 const ignore = (): void => undefined;
-
-/** Connects to an IP literal or (bound mode only) a host name; rejects on timeout, abort or socket error. */
-export function dialTcp(
-  host: string,
-  port: number,
-  timeoutMs: number = CONNECT_TIMEOUT_MS,
-  signal?: AbortSignal,
-): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host, port });
-    sock.setNoDelay(true);
-    const fail = (err: Error): void => {
-      cleanup();
-      sock.destroy();
-      reject(err);
-    };
-    const timer = setTimeout(() => fail(new TimeoutError(`connect took over ${timeoutMs} ms`)), timeoutMs);
-    const onAbort = (): void => fail(new AbortError("connect aborted"));
-    const onConnect = (): void => {
-      cleanup();
-      resolve(sock);
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      sock.off("connect", onConnect);
-      sock.off("error", fail);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    sock.once("connect", onConnect);
-    sock.once("error", fail);
-    if (signal?.aborted === true) onAbort();
-    else signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** RFC 1928 §6 REP for a failed dial. */
-export function replyForDialError(err: unknown): number {
-  const code = (err as { code?: unknown } | null)?.code;
-  switch (code) {
-    case "ECONNREFUSED":
-      return Socks5Reply.CONNECTION_REFUSED;
-    case "ENETUNREACH":
-    case "ENETDOWN":
-      return Socks5Reply.NETWORK_UNREACHABLE;
-    case "EHOSTUNREACH":
-    case "EHOSTDOWN":
-    case "ETIMEDOUT":
-    case "ERR_TIMEOUT":
-      return Socks5Reply.HOST_UNREACHABLE;
-    default:
-      return Socks5Reply.GENERAL_FAILURE;
-  }
-}
 
 /**
  * Ends the stream (after `reply`, if any) and drops it if the client has not
@@ -136,7 +84,7 @@ export function boundSink(target: { readonly host: string; readonly port: number
     stream.once("close", () => gone.abort());
     let sock: net.Socket;
     try {
-      sock = await dialTcp(target.host, target.port, timeoutMs, gone.signal);
+      sock = await connectTcp(target.host, target.port, { timeoutMs, signal: gone.signal });
     } catch (err) {
       if (gone.signal.aborted) return NOTHING;
       options.log.log("warning", `${transport}: cannot reach the target ${where}: ${(err as Error).message}`);
@@ -177,7 +125,12 @@ async function serveFree(
   const gone = new AbortController();
   stream.once("close", () => gone.abort());
 
-  const read = await readSocksRequest(stream, options.handshakeTimeoutMs ?? FREE_SOCKS_HANDSHAKE_TIMEOUT_MS);
+  // Only X'00' and CONNECT: the obfs4 handshake already authenticated the client.
+  const read = await acceptSocks(stream, {
+    methods: [AuthMethod.NO_AUTH],
+    socks4: false,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? FREE_SOCKS_HANDSHAKE_TIMEOUT_MS,
+  });
   if (read.kind === "failed") {
     if (gone.signal.aborted) return NOTHING;
     log.log("info", `${transport}: ${who(client)} sent no usable SOCKS request: ${read.error.message}`);
@@ -213,7 +166,10 @@ async function serveFree(
   let lastError: unknown;
   for (const address of verdict.addresses.slice(0, MAX_DIAL_ATTEMPTS)) {
     try {
-      sock = await dialTcp(address, request.target.port, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, gone.signal);
+      sock = await connectTcp(address, request.target.port, {
+        timeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+        signal: gone.signal,
+      });
       break;
     } catch (err) {
       if (gone.signal.aborted) return NOTHING;
