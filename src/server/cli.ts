@@ -1,5 +1,6 @@
 /** `webpt <subcommand>`: the entry point; each subcommand lives in its own module. */
 import { runManagedClient } from "./client/client-main.js";
+import { runStandaloneClient } from "./client/standalone-client.js";
 import { runManagedServer } from "./server-main.js";
 import { runStandalone } from "./standalone/run.js";
 
@@ -10,6 +11,8 @@ const USAGE = `usage: webpt <command> [options]
             the same server without tor: prints bridge lines and share links (--help for options)
   standalone  the same as server --standalone
   client    the PT client, run by tor (ClientTransportPlugin obfs4,websocket exec /path/to/webpt client)
+  client --bridge '<bridge line or share link>'
+            a local SOCKS5 port through that bridge, without tor (--help for options)
   --help    this text
 `;
 
@@ -31,7 +34,10 @@ export async function main(argv: readonly string[]): Promise<void> {
       setImmediate(() => process.exit());
       return;
     case "client":
-      process.exitCode = await runManagedClient(process.env, rest);
+      // tor's 2.x flags have one dash (-transports); the standalone client's have two (--bridge).
+      process.exitCode = rest.some((a) => a.startsWith("--") || a === "-bridge")
+        ? await runStandaloneClient(rest)
+        : await runManagedClient(process.env, rest);
       setImmediate(() => process.exit());
       return;
     case undefined:

@@ -19,6 +19,7 @@ import {
 import { relay } from "../net/relay.js";
 import { acceptSocks, replyForDialError } from "../net/socks-accept.js";
 import type { Logger } from "../service/types.js";
+import { socksConnectInStream } from "../standalone/socks-in-stream.js";
 import { dialBridge } from "./bridge-dial.js";
 
 /** SOCKS connections handled at once per listener; past it new ones are closed at once. */
@@ -43,6 +44,12 @@ export interface SocksFrontOptions {
   /** Methods to offer: PT 1.0 clients need 0x02; tor ≥ 0.4.x speaks 0x02; PT 2.1 parents 0x09. */
   readonly socks4?: boolean;
   readonly dialTimeoutMs?: number;
+  /**
+   * The standalone client: every connection goes to this bridge (the SOCKS
+   * target is the app's destination, not the bridge), and with `free` the
+   * destination is asked of a free-mode server with SOCKS5 inside the tunnel.
+   */
+  readonly bridge?: { readonly host: string; readonly port: number; readonly free: boolean };
 }
 
 export interface SocksFront {
@@ -100,11 +107,12 @@ export async function startSocksFront(options: SocksFrontOptions): Promise<Socks
       return;
     }
     const { request, handshake } = accepted;
-    const address = hostPort(request.target.host, request.target.port);
+    const bridge = options.bridge ?? request.target;
+    const address = hostPort(bridge.host, bridge.port);
     let stream;
     try {
       stream = await dialBridge(settings!, {
-        target: request.target,
+        target: bridge,
         proxy: options.proxy,
         ...(options.dialTimeoutMs === undefined ? {} : { timeoutMs: options.dialTimeoutMs }),
       });
@@ -116,6 +124,16 @@ export async function startSocksFront(options: SocksFrontOptions): Promise<Socks
       return;
     }
     options.onStatus?.({ transport, address, ok: true });
+    if (options.bridge?.free === true) {
+      try {
+        await socksConnectInStream(stream, request.target);
+      } catch (err) {
+        // The server's own answer (X'02' policy, X'04' unreachable…) is the app's answer.
+        const reply = (err as { reply?: unknown }).reply;
+        sock.end(handshake.reject(typeof reply === "number" ? reply : replyForDialError(err)));
+        return;
+      }
+    }
     if (sock.destroyed) {
       stream.destroy();
       return;
