@@ -6,6 +6,7 @@
  * byte checked by sha256. Also upstream proxies (socks5 with auth, HTTP
  * CONNECT), fail-closed refusals, STATUS lines and bad args.
  */
+import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchPt, PtLaunchError, type PtProcess } from "../../src/server/adapters/pt-process.js";
@@ -223,5 +224,45 @@ describe("webpt client refuses a bad proxy before any CMETHOD", () => {
     );
     expect(err).toBeInstanceOf(PtLaunchError);
     expect((err as PtLaunchError).code).toBe("ERR_PT_PROXY_ERROR");
+  });
+});
+
+describe("webpt client in 2.1 transparent-TCP mode (-target, args from -options)", () => {
+  let client: PtProcess;
+  let missing: PtProcess;
+  beforeAll(async () => {
+    const m = bridge("obfs4");
+    const opts = [...(m.args ?? new Map())].map(([k, v]) => `obfs4:${k}=${v[0]!}`).join(";");
+    const target = `${m.address.host}:${m.address.port}`;
+    client = await launchPt({
+      command: [...WEBPT("client"), "-ptversion", "2", "-transports", "obfs4", "-target", target, "-options", opts],
+      role: "client",
+      versions: "2",
+      transports: ["obfs4"],
+    });
+    missing = await launchPt({
+      command: [...WEBPT("client"), "-ptversion", "2", "-transports", "obfs4", "-target", target],
+      role: "client",
+      versions: "2",
+      transports: ["obfs4"],
+    });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await missing?.close();
+  });
+
+  it("announces transparent-TCP and carries 1 MiB each way with no SOCKS at all", async () => {
+    const front = client.cmethods[0]!;
+    expect(front.proxyType).toBe("transparent-TCP");
+    const sock = net.connect(front.address.port, front.address.host);
+    const data = patternBytes("transparent", MiB);
+    expect(await exchange(sock, data, data.length, 30_000)).toEqual({ received: data.length, sha256: sha256(data) });
+  });
+
+  it("refuses the transport with CMETHOD-ERROR when -options lack its args", () => {
+    expect(missing.cmethods).toEqual([]);
+    expect(missing.methodErrors[0]?.transport).toBe("obfs4");
+    expect(missing.methodErrors[0]?.message).toMatch(/cert/);
   });
 });

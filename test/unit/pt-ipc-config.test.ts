@@ -171,6 +171,7 @@ describe("client configuration", () => {
       transports: ["obfs4", "webtunnel"],
       proxy: undefined,
       target: undefined,
+      options: new Map(),
     });
   });
 

@@ -8,11 +8,12 @@
  * server.
  */
 import type { PtEnv } from "../../shared/codec/pt-ipc/index.js";
-import { isTransportName, type TransportName } from "../../shared/settings/index.js";
+import { isTransportName, parseSettings, type TransportName } from "../../shared/settings/index.js";
 import { readClientConfig } from "../pt/config-entry.js";
 import { IpcOut } from "../pt/ipc-out.js";
 import { installShutdown } from "../pt/lifecycle.js";
-import { startSocksFront, type SocksFront } from "./socks-front.js";
+import { startSocksFront, type ConnectStatus, type SocksFront } from "./socks-front.js";
+import { startTransparentFront } from "./transparent-front.js";
 
 export const WEBPT_UNSAFE_LOGGING_ENV = "WEBPT_UNSAFE_LOGGING";
 
@@ -28,9 +29,6 @@ export async function runManagedClient(env: PtEnv, argv: readonly string[]): Pro
   // The proxy URI was validated while parsing (a bad one never gets here); we say we will use it before any
   // CMETHOD (pt-spec 1.0 §3.3), and every connection then goes through it or fails: no direct fallback.
   if (config.proxy !== undefined) out.send({ kind: "PROXY DONE" });
-  if (config.target !== undefined) {
-    out.log("warning", "-target (transparent TCP) is not supported by webpt client; use its SOCKS listeners");
-  }
 
   const fronts: SocksFront[] = [];
   for (const name of config.transports) {
@@ -43,23 +41,29 @@ export async function runManagedClient(env: PtEnv, argv: readonly string[]): Pro
       });
       continue;
     }
+    const onStatus = (s: ConnectStatus): void =>
+      out.status(s.transport, [
+        ["ADDRESS", s.address],
+        ["CONNECT", s.ok ? "Success" : "Failed"],
+        ...(s.error === undefined ? [] : [["ERRSTR", s.error.slice(0, 200)] as const]),
+      ]);
     try {
-      const front = await startSocksFront({
-        transport: name,
-        proxy: config.proxy,
-        log: out,
-        onStatus: (s) =>
-          out.status(s.transport, [
-            ["ADDRESS", s.address],
-            ["CONNECT", s.ok ? "Success" : "Failed"],
-            ...(s.error === undefined ? [] : [["ERRSTR", s.error.slice(0, 200)] as const]),
-          ]),
-      });
+      // 2.1 -target: transparent TCP to that one destination, the bridge's args from -options.
+      const front =
+        config.target === undefined
+          ? await startSocksFront({ transport: name, proxy: config.proxy, log: out, onStatus })
+          : await startTransparentFront({
+              settings: parseSettings(name, Object.fromEntries(config.options.get(name) ?? []), "args"),
+              target: config.target,
+              proxy: config.proxy,
+              log: out,
+              onStatus,
+            });
       fronts.push(front);
       out.send({
         kind: "CMETHOD",
         transport: name,
-        proxyType: "socks5",
+        proxyType: config.target === undefined ? "socks5" : "transparent-TCP",
         address: { host: front.address.address, port: front.address.port, type: "ipv4" },
       });
     } catch (err) {

@@ -33,6 +33,13 @@ export interface PtClientConfig extends PtCommonConfig {
    * -target on the client"), so a client also takes TOR_PT_ORPORT when no flag is given.
    */
   readonly target: HostPort | undefined;
+  /**
+   * -options (2.0 §3.3.1.2's `t:k=v;…` syntax), per transport: a transparent-TCP
+   * client has no SOCKS handshake to carry per-connection args (seed 000 §3.3:
+   * that mode "does not allow for per-connection configuration arguments"), so
+   * the bridge's args come from here. Empty when not given.
+   */
+  readonly options: ReadonlyMap<string, Args>;
 }
 
 export interface PtServerTransport {
@@ -90,7 +97,17 @@ export function parseClientConfig(
       throw new IpcError(IpcErrorCode.PROXY, "PROXY-ERROR", e.message, common.version, { cause: e });
     }
   }
-  return { action: "run", config: { ...common, role: "client", transports, proxy, target } };
+  let transportOptions: Map<string, Args>;
+  try {
+    transportOptions = decodeServerTransportOptions(settings.get("options", undefined) ?? "");
+  } catch (e) {
+    if (!(e instanceof PtArgsError)) throw e;
+    throw settings.envError(IpcErrorCode.INVALID, `-options: ${e.message}`, e);
+  }
+  return {
+    action: "run",
+    config: { ...common, role: "client", transports, proxy, target, options: transportOptions },
+  };
 }
 
 /** Reads a server's configuration. Throws {@link IpcError} (ENV-ERROR or VERSION-ERROR). */

@@ -38,7 +38,7 @@ export const PT_FLAGS: readonly PtFlagSpec[] = [
     flag: "options",
     kind: "value",
     env: "TOR_PT_SERVER_TRANSPORT_OPTIONS",
-    help: "server: per-transport options t:k=v;…",
+    help: "per-transport options t:k=v;… (a client uses them in -target mode)",
   },
   { flag: "bindaddr", kind: "value", env: "TOR_PT_SERVER_BINDADDR", help: "server: t-addr:port,… to listen on" },
   { flag: "orport", kind: "value", env: "TOR_PT_ORPORT", help: "server: where to forward plain traffic" },
