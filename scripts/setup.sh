@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the interop and end-to-end tests use as real peers.
-PACKAGES=(tor obfs4proxy)
+# tor (bridges, clients, private networks), obfs4proxy (interop), snowflake-client (a peer for `webpt conformance`),
+# coturn (STUN/TURN behind the UDP mode), chromium (the extension's end-to-end tests), openssl (test certificates).
+PACKAGES=(tor obfs4proxy snowflake-client coturn chromium openssl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -21,8 +23,8 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# tor's Debian package starts a system tor; the tests run their own.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop tor >/dev/null 2>&1 || true; fi
+# tor's and coturn's Debian packages start system daemons; the tests run their own.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop tor coturn >/dev/null 2>&1 || true; fi
 
 # `npm install`, not `npm ci`: npm 11.19 writes lock files without other platforms' optional packages and then
 # refuses them in `npm ci`; `npm install` still installs exactly the locked versions.
