@@ -13,6 +13,7 @@ export * from "./codec/extorport/index.js";
 export * from "./codec/framing/index.js";
 export * from "./codec/stun/index.js";
 export * from "./codec/obfs4/index.js";
+export * from "./codec/signaling/index.js";
 export * from "./settings/index.js";
 export * from "./udp/index.js";
 export type * from "./transport/websocket-like.js";

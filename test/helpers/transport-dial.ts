@@ -1,11 +1,13 @@
 /**
  * A test client for any webpt transport, from the SMETHOD (or bridge line)
  * a server announced: the address plus ARGS (cert, iat-mode, url, signal…).
- * Returns the authenticated obfs4 stream.
+ * It is the client's own dial path (dialBridge), so the tests exercise what
+ * `webpt client` runs. Returns the authenticated obfs4 stream.
  */
 import { decodeCert, type IatMode } from "../../src/shared/codec/obfs4/index.js";
-import { dialObfs4Tcp, startObfs4Client, type Obfs4BridgeIdentity } from "../../src/server/obfs4/tcp.js";
-import { dialWebSocket } from "../../src/server/carriers/websocket/index.js";
+import { isTransportName, parseSettings } from "../../src/shared/settings/index.js";
+import { dialBridge } from "../../src/server/client/bridge-dial.js";
+import type { Obfs4BridgeIdentity } from "../../src/server/obfs4/tcp.js";
 import type { Obfs4Stream } from "../../src/server/obfs4/obfs4-stream.js";
 
 export type MethodArgs = ReadonlyMap<string, readonly string[]>;
@@ -28,23 +30,12 @@ export async function dialTransport(
   args: MethodArgs | undefined,
   options: { certOverride?: string; timeoutMs?: number } = {},
 ): Promise<Obfs4Stream> {
-  const real = identityFromArgs(args);
-  const identity =
-    options.certOverride === undefined
-      ? real
-      : (() => {
-          const d = decodeCert(options.certOverride);
-          return { nodeId: d.nodeId, publicKey: d.identityPublicKey, iatMode: real.iatMode };
-        })();
-  const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
-  switch (transport) {
-    case "obfs4":
-      return dialObfs4Tcp(address, identity, timeout);
-    case "websocket": {
-      const carrier = await dialWebSocket(arg(args, "url"));
-      return startObfs4Client(carrier, identity, timeout);
-    }
-    default:
-      throw new Error(`no test dialer for ${transport}`);
-  }
+  if (!isTransportName(transport)) throw new Error(`no test dialer for ${transport}`);
+  const record = Object.fromEntries([...(args ?? new Map<string, string[]>())].map(([k, v]) => [k, [...v]]));
+  if (options.certOverride !== undefined) record["cert"] = [options.certOverride];
+  const settings = parseSettings(transport, record, "args");
+  return dialBridge(settings, {
+    target: address,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
 }

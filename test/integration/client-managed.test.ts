@@ -29,9 +29,9 @@ beforeAll(async () => {
   server = await launchPt({
     command: WEBPT("server"),
     role: "server",
-    transports: ["obfs4", "websocket"],
+    transports: ["obfs4", "websocket", "webrtc"],
     env: {
-      TOR_PT_SERVER_BINDADDR: "obfs4-127.0.0.1:0,websocket-127.0.0.1:0",
+      TOR_PT_SERVER_BINDADDR: "obfs4-127.0.0.1:0,websocket-127.0.0.1:0,webrtc-127.0.0.1:0",
       TOR_PT_EXTENDED_SERVER_PORT: `127.0.0.1:${extor.port}`,
       TOR_PT_AUTH_COOKIE_FILE: extor.cookieFile,
     },
@@ -71,7 +71,11 @@ describe("webpt client, managed, direct", () => {
   let client: PtProcess;
   const statuses: StatusMessage[] = [];
   beforeAll(async () => {
-    client = await launchPt({ command: WEBPT("client"), role: "client", transports: ["bogus", "obfs4", "websocket"] });
+    client = await launchPt({
+      command: WEBPT("client"),
+      role: "client",
+      transports: ["bogus", "obfs4", "websocket", "webrtc"],
+    });
     client.on("status", (s) => statuses.push(s));
   });
   afterAll(async () => {
@@ -82,19 +86,23 @@ describe("webpt client, managed, direct", () => {
     expect(client.cmethods.map((c) => [c.transport, c.proxyType, c.address.host])).toEqual([
       ["obfs4", "socks5", "127.0.0.1"],
       ["websocket", "socks5", "127.0.0.1"],
+      ["webrtc", "socks5", "127.0.0.1"],
     ]);
     expect(client.methodErrors).toEqual([]);
   });
 
-  it.each(["obfs4", "websocket"])("carries 8 MiB each way over %s with PT 1.0 args, and reports STATUS", async (t) => {
-    const before = statuses.length;
-    await throughClient(client, t, "1", 8 * MiB);
-    const s = statuses.slice(before).find((x) => x.transport === t);
-    expect(s?.fields).toEqual([
-      ["ADDRESS", `127.0.0.1:${bridge(t).address.port}`],
-      ["CONNECT", "Success"],
-    ]);
-  });
+  it.each(["obfs4", "websocket", "webrtc"])(
+    "carries 8 MiB each way over %s with PT 1.0 args, and reports STATUS",
+    async (t) => {
+      const before = statuses.length;
+      await throughClient(client, t, "1", 8 * MiB);
+      const s = statuses.slice(before).find((x) => x.transport === t);
+      expect(s?.fields).toEqual([
+        ["ADDRESS", `127.0.0.1:${bridge(t).address.port}`],
+        ["CONNECT", "Success"],
+      ]);
+    },
+  );
 
   it.each([
     ["no args at all", {}],

@@ -17,26 +17,18 @@ import { decodeCert, type IatMode } from "../../src/shared/codec/obfs4/index.js"
 import { startObfs4Client } from "../../src/server/obfs4/tcp.js";
 import type { Carrier } from "../../src/server/obfs4/obfs4-stream.js";
 import { dialWebSocket } from "../../src/server/carriers/websocket/index.js";
+import { dialWebRtc } from "../../src/server/carriers/webrtc/dial.js";
+import { parseSettings } from "../../src/shared/settings/index.js";
 import { startTorBridge, torLinkHandshake, type RegisteredTransport, type TorBridge } from "../helpers/tor.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const WEBPT_SERVER = [process.execPath, path.join(root, "bin/webpt.js"), "server"] as const;
-
-/**
- * TODO(issue 4, lead): flip to true once `webpt server` announces webrtc
- * (src/server/service/registry.ts) AND openWebRtcCarrier below dials it.
- * While false, the webrtc case asserts tor did NOT register webrtc, so it
- * fails loudly the day the transport appears and nobody enabled this case.
- */
-const TODO_WEBRTC_IMPLEMENTED = false;
 
 /** How long a client with a wrong cert waits for an answer that must never come. */
 const WRONG_CERT_WAIT_MS = 2_500;
 
 interface TransportCase {
   readonly name: "obfs4" | "websocket" | "webrtc";
-  /** Whether webpt implements it yet; false cases assert the transport is absent instead. */
-  readonly implemented: boolean;
   /** Opens the transport's carrier to the bridge, from the bridge line's address and args alone. */
   readonly openCarrier: (bridge: RegisteredTransport) => Promise<Carrier>;
 }
@@ -60,18 +52,16 @@ async function openWebSocketCarrier(bridge: RegisteredTransport): Promise<Carrie
 }
 
 function openWebRtcCarrier(bridge: RegisteredTransport): Promise<Carrier> {
-  // TODO(issue 4): signal with bridge.args.get("signal") (+ "ice"), open a DataChannel, wrap it with
-  // dataChannelDuplex (src/server/carriers/webrtc). Written when the server side exists.
-  return Promise.reject(new Error(`no webrtc dialer yet for ${bridge.host}:${bridge.port}`));
+  const record = Object.fromEntries([...bridge.args].map(([k, v]) => [k, [v]]));
+  return dialWebRtc(parseSettings("webrtc", record, "args"), { timeoutMs: 20_000 });
 }
 
 const CASES: readonly TransportCase[] = [
-  { name: "obfs4", implemented: true, openCarrier: openTcpCarrier },
-  { name: "websocket", implemented: true, openCarrier: openWebSocketCarrier },
-  { name: "webrtc", implemented: TODO_WEBRTC_IMPLEMENTED, openCarrier: openWebRtcCarrier },
+  { name: "obfs4", openCarrier: openTcpCarrier },
+  { name: "websocket", openCarrier: openWebSocketCarrier },
+  { name: "webrtc", openCarrier: openWebRtcCarrier },
 ];
-const IMPLEMENTED = CASES.filter((c) => c.implemented);
-const NOT_YET = CASES.filter((c) => !c.implemented);
+const IMPLEMENTED = CASES;
 
 /** What tor's logs say about Extended ORPort connections (tor's source in test/helpers/tor.ts). */
 const EXTOR_ACCEPTED = /connection_handle_listener_read\(\): Connection accepted on socket/;
@@ -101,7 +91,7 @@ describe("webpt server under a real tor bridge (ServerTransportPlugin, ExtORPort
     await tor?.close();
   });
 
-  it("tor launches webpt and registers exactly the implemented transports, with the same identity", async () => {
+  it("tor launches webpt and registers all three transports, with the same identity", async () => {
     expect(tor.registeredNames).toEqual(IMPLEMENTED.map((c) => c.name));
     expect(tor.registered.map((r) => r.name)).toEqual(IMPLEMENTED.map((c) => c.name));
     expect(tor.smethods.map((m) => m.transport)).toEqual(IMPLEMENTED.map((c) => c.name));
@@ -123,11 +113,6 @@ describe("webpt server under a real tor bridge (ServerTransportPlugin, ExtORPort
     const own = await readFile(path.join(tor.ptStateDir, "obfs4_bridgeline.txt"), "utf8");
     expect(own).toContain(`cert=${first!.args.get("cert")} iat-mode=0`);
     expect(await tor.count("info", /\[warn\].*(Managed proxy|Pluggable Transport)/)).toBe(0);
-  });
-
-  it.each(NOT_YET)("TODO $name: not implemented yet, so tor must not have registered it", ({ name }) => {
-    expect(tor.registeredNames).not.toContain(name);
-    expect(tor.registered.map((r) => r.name)).not.toContain(name);
   });
 
   it.each(IMPLEMENTED)(

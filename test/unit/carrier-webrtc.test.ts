@@ -163,7 +163,7 @@ describe("dataChannelDuplex: sending", () => {
 
   it("end() waits for bufferedAmount to reach 0, then closes the channel", async () => {
     const ch = new FakeChannel();
-    const d = dataChannelDuplex(ch);
+    const d = dataChannelDuplex(ch, { closeLingerMs: 0 }); // the linger is tested in signaling-webrtc-unit.test.ts
     let finished = false;
     d.on("finish", () => (finished = true));
     d.end(Buffer.from("bye"));

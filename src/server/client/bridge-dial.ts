@@ -15,6 +15,7 @@
 import type { UpstreamProxy } from "../../shared/codec/pt-ipc/index.js";
 import type { Obfs4CryptoBackend } from "../../shared/codec/obfs4/index.js";
 import type { TransportSettings } from "../../shared/settings/index.js";
+import { dialWebRtc } from "../carriers/webrtc/dial.js";
 import { dialWebSocket } from "../carriers/websocket/dial.js";
 import { dialTcp, ProxyDialError } from "../net/proxy-dial.js";
 import type { Obfs4Stream } from "../obfs4/obfs4-stream.js";
@@ -64,7 +65,8 @@ export async function dialBridge(settings: TransportSettings, options: BridgeDia
           "webrtc cannot go through an upstream proxy (its carrier is UDP); refusing to connect around it",
         );
       }
-      throw new ProxyDialError("ERR_TRANSPORT_UNAVAILABLE", "webrtc dialing is not wired yet");
+      const carrier = await dialWebRtc(settings, common);
+      return startObfs4Client(carrier, identity, obfs4);
     }
   }
 }

@@ -8,6 +8,7 @@ import type { TransportFactory } from "./types.js";
 const FACTORIES: Readonly<Record<string, () => Promise<TransportFactory>>> = {
   obfs4: async () => (await import("../obfs4/transport.js")).obfs4Transport,
   websocket: async () => (await import("../carriers/websocket/transport.js")).websocketTransport,
+  webrtc: async () => (await import("../carriers/webrtc/transport.js")).webrtcTransport,
 };
 
 /** The names we implement, in the order we announce them. */

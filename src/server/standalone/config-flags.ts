@@ -75,6 +75,11 @@ export const STANDALONE_FLAGS: readonly FlagSpec[] = [
   { name: "log-file", arg: "FILE", help: "append logs here instead of stderr" },
   { name: "log-level", arg: "LEVEL", help: "error, warning, notice, info (default) or debug" },
   { name: "unsafe-logging", boolean: true, help: "keep client addresses in logs" },
+  {
+    name: "manual-signaling",
+    boolean: true,
+    help: "answer webpt-offer: texts pasted on stdin (WebRTC without the signaling endpoint)",
+  },
   { name: "print-config", boolean: true, help: "print the effective config as JSON and exit" },
   { name: "help", boolean: true, help: "print this help and exit" },
 ];

@@ -16,6 +16,7 @@ import type { Obfs4ServerOptions } from "../obfs4/tcp.js";
 import { startBridgeServer, type BridgeServer } from "../service/manager.js";
 import { startMetricsServer, type MetricsServer } from "../service/metrics.js";
 import type { Logger } from "../service/types.js";
+import { isRunningWebRtcTransport } from "../carriers/webrtc/transport.js";
 import { formatBanner, type BridgeInfo } from "./banner.js";
 import { StandaloneConfigError } from "./config-flags.js";
 import { loadStandaloneCommand, type StandaloneConfig } from "./config.js";
@@ -48,6 +49,8 @@ export interface StandaloneIo {
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
   readonly cwd?: string;
+  /** Answer manual WebRTC offers pasted on stdin (--manual-signaling). */
+  readonly manualSignaling?: boolean;
   /** Aborting it stops the server as the first SIGTERM would. */
   readonly signal?: AbortSignal;
   /** Listen for SIGINT/SIGTERM (default true). */
@@ -117,8 +120,9 @@ export async function runStandalone(
   });
   const closeLog = (): Promise<void> =>
     new Promise((resolve) => (logFile === undefined ? resolve() : logFile.end(() => resolve())));
+  const manual = argv.some((a) => /^--?manual-signaling$/.test(a));
   try {
-    return await serve(config, log, stdout, io);
+    return await serve(config, log, stdout, manual ? { ...io, manualSignaling: true } : io);
   } finally {
     await closeLog();
   }
@@ -206,9 +210,32 @@ async function serveUntilStopped(
   stdout(banner.text);
   log.log("notice", `running in ${config.mode} mode: ${server.running.map((t) => t.name).join(", ")}`);
   io.onReady?.({ server, config, bridges: banner.bridges });
+  if (io.manualSignaling === true) void answerManualOffers(server, log);
   const code = await untilStopped(server, log, stops, io.drainMs ?? STANDALONE_DRAIN_MS);
   await metrics?.close();
   return code;
+}
+
+/**
+ * Manual WebRTC signaling for when the signaling endpoint is blocked (the
+ * seeds' out-of-band `signals` pipe): each `webpt-offer:` text pasted on
+ * stdin is answered with a `webpt-answer:` text on stdout, until stdin ends.
+ */
+async function answerManualOffers(server: BridgeServer, log: Logger): Promise<void> {
+  const webrtc = server.running.find(isRunningWebRtcTransport);
+  if (webrtc === undefined) {
+    log.log("warning", "--manual-signaling needs the webrtc transport");
+    return;
+  }
+  process.stdout.write("# paste a webpt-offer: text to answer it (manual signaling)\n");
+  while (!process.stdin.readableEnded && !process.stdin.destroyed) {
+    try {
+      await webrtc.answerOfferFromStream(process.stdin, process.stdout);
+    } catch (err) {
+      if (process.stdin.readableEnded) return;
+      log.log("warning", `manual signaling: ${(err as Error).message}`);
+    }
+  }
 }
 
 /** Resolves 0 once a stop request has run its course: the first drains, a second closes everything. */

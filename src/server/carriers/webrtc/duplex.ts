@@ -40,6 +40,18 @@ export const DATACHANNEL_MAX_MESSAGE_BYTES = 64 * 1024;
 export const DATACHANNEL_MAX_READ_BUFFER_BYTES = 16 * 1024 * 1024;
 /** The Duplex's own buffers, as Obfs4Stream's: large chunks amortise per-message costs. */
 export const DATACHANNEL_STREAM_HIGH_WATER_MARK = 256 * 1024;
+/**
+ * After our last message has left the send buffer, how long ending the
+ * writable side waits before closing the channel. node-datachannel (0.33)
+ * delivers a channel's close and its messages through separate thread-safe
+ * callbacks and frees the channel when the close is delivered, so a message
+ * that arrives just before the peer's close can be dropped by the receiving
+ * binding (measured: a third of 4-byte exchanges on loopback lost the last
+ * message). Lingering puts the close well behind the data on the wire, so
+ * the race needs an RTT-sized delay or a retransmission to lose bytes.
+ * Destroying the stream does not linger (it drops data by definition).
+ */
+export const DATACHANNEL_CLOSE_LINGER_MS = 1_000;
 
 export interface DataChannelDuplexOptions {
   readonly sendHighWaterMark?: number;
@@ -47,6 +59,8 @@ export interface DataChannelDuplexOptions {
   readonly maxMessageBytes?: number;
   readonly maxReadBufferBytes?: number;
   readonly streamHighWaterMark?: number;
+  /** Delay between the drained send buffer and close() when ending (DATACHANNEL_CLOSE_LINGER_MS); 0: none. */
+  readonly closeLingerMs?: number;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -82,6 +96,10 @@ export class DataChannelDuplex extends Duplex {
   #held: { retry: () => void; cb: Callback } | undefined;
   /** _final waiting for the send buffer to drain before close(). */
   #finalCb: Callback | undefined;
+  readonly #lingerMs: number;
+  #lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  /** _final's callback while lingering. */
+  #lingerCb: Callback | undefined;
 
   constructor(channel: RTCDataChannelLike, options: DataChannelDuplexOptions = {}) {
     const hwm = positiveInt("streamHighWaterMark", options.streamHighWaterMark, DATACHANNEL_STREAM_HIGH_WATER_MARK);
@@ -94,6 +112,9 @@ export class DataChannelDuplex extends Duplex {
     );
     this.#maxMessage = positiveInt("maxMessageBytes", options.maxMessageBytes, DATACHANNEL_MAX_MESSAGE_BYTES);
     this.#maxRead = positiveInt("maxReadBufferBytes", options.maxReadBufferBytes, DATACHANNEL_MAX_READ_BUFFER_BYTES);
+    const linger = options.closeLingerMs ?? DATACHANNEL_CLOSE_LINGER_MS;
+    if (!Number.isSafeInteger(linger) || linger < 0) throw new RangeError(`closeLingerMs must be >= 0, got ${linger}`);
+    this.#lingerMs = linger;
     channel.binaryType = "arraybuffer"; // never a Blob (asynchronous to read)
     channel.bufferedAmountLowThreshold = low;
     channel.onopen = () => this.#wake();
@@ -126,8 +147,7 @@ export class DataChannelDuplex extends Duplex {
 
   override _final(cb: Callback): void {
     if (this.channel.readyState !== "open" || this.channel.bufferedAmount === 0) {
-      this.#closeChannel();
-      cb();
+      this.#closeAfterLinger(cb);
       return;
     }
     // W3C §6.2 close() should flush pending messages, but engines differ (werift resets the stream at once).
@@ -138,8 +158,9 @@ export class DataChannelDuplex extends Duplex {
   override _destroy(err: Error | null, cb: Callback): void {
     const held = this.#held;
     this.#held = undefined;
-    const final = this.#finalCb;
-    this.#finalCb = undefined;
+    const final = this.#finalCb ?? this.#lingerCb;
+    this.#finalCb = this.#lingerCb = undefined;
+    clearTimeout(this.#lingerTimer);
     const ch = this.channel;
     ch.onopen = ch.onbufferedamountlow = ch.onmessage = ch.onclose = ch.onerror = null;
     this.#closeChannel();
@@ -197,8 +218,7 @@ export class DataChannelDuplex extends Duplex {
     const final = this.#finalCb;
     if (final !== undefined && this.channel.bufferedAmount === 0) {
       this.#finalCb = undefined;
-      this.#closeChannel();
-      final();
+      this.#closeAfterLinger(final);
     }
   }
 
@@ -227,14 +247,31 @@ export class DataChannelDuplex extends Duplex {
     const held = this.#held;
     this.#held = undefined;
     held?.cb(new DataChannelClosedError("the data channel closed with a write pending"));
-    const final = this.#finalCb;
-    this.#finalCb = undefined;
+    const final = this.#finalCb ?? this.#lingerCb;
+    this.#finalCb = this.#lingerCb = undefined;
+    clearTimeout(this.#lingerTimer);
     final?.();
     this.push(null);
   }
 
   #onError(ev: RTCErrorEventLike): void {
     this.destroy(new DataChannelTransportError("data channel error", { cause: ev.error }));
+  }
+
+  /** Ends our side: close() after DATACHANNEL_CLOSE_LINGER_MS (see there), then `cb`. */
+  #closeAfterLinger(cb: Callback): void {
+    if (this.#lingerMs === 0 || this.channel.readyState !== "open") {
+      this.#closeChannel();
+      cb();
+      return;
+    }
+    this.#lingerCb = cb;
+    this.#lingerTimer = setTimeout(() => {
+      const done = this.#lingerCb;
+      this.#lingerCb = undefined;
+      this.#closeChannel();
+      done?.();
+    }, this.#lingerMs);
   }
 
   #closeChannel(): void {

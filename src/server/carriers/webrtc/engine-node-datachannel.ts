@@ -23,12 +23,12 @@ import type {
   RTCIceGatheringStateLike,
   RTCMessageEventLike,
   RTCPeerConnectionIceEventLike,
-  RTCPeerConnectionLike,
   RTCPeerConnectionStateLike,
   RTCSessionDescriptionLike,
 } from "../../../shared/transport/rtc-like.js";
-import type { RtcPeerConfig } from "./engine.js";
-import { DataChannelTransportError } from "./errors.js";
+import type { RtcCandidateInfo, RtcPeer, RtcPeerConfig } from "./engine.js";
+import { DataChannelTransportError, WebRtcConfigError } from "./errors.js";
+import { ndcIceServers } from "./ice-servers.js";
 
 /** The part of node-datachannel's DataChannel we use (its dist/types/lib/index.d.ts, v0.33). */
 export interface NdcDataChannel {
@@ -60,6 +60,15 @@ export interface NdcPeerConnection {
   onStateChange(cb: (state: string) => void): void;
   onGatheringStateChange(cb: (state: string) => void): void;
   onDataChannel(cb: (dc: NdcDataChannel) => void): void;
+  getSelectedCandidatePair(): { local: NdcCandidateInfo; remote: NdcCandidateInfo } | null;
+  addRemoteCandidate(candidate: string, mid: string): void;
+}
+
+/** node-datachannel's SelectedCandidateInfo, the fields we read. */
+export interface NdcCandidateInfo {
+  address: string;
+  port: number;
+  type: string;
 }
 
 /** The module's exports we use. */
@@ -128,7 +137,7 @@ export class NdcDataChannelAdapter implements RTCDataChannelLike {
 }
 
 /** A native PeerConnection in the W3C shape (negotiation mapping in the file comment). */
-export class NdcPeerConnectionAdapter implements RTCPeerConnectionLike {
+export class NdcPeerConnectionAdapter implements RtcPeer {
   readonly inner: NdcPeerConnection;
   onicecandidate: Handler<RTCPeerConnectionIceEventLike> = null;
   onicegatheringstatechange: Handler<unknown> = null;
@@ -187,6 +196,25 @@ export class NdcPeerConnectionAdapter implements RTCPeerConnectionLike {
   close(): void {
     this.inner.close();
   }
+  addRemoteCandidate(candidate: string, mid: string): Promise<void> {
+    try {
+      this.inner.addRemoteCandidate(candidate, mid);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(new DataChannelTransportError("addRemoteCandidate failed", { cause: err }));
+    }
+  }
+  selectedRemoteCandidate(): RtcCandidateInfo | undefined {
+    let pair: ReturnType<NdcPeerConnection["getSelectedCandidatePair"]>;
+    try {
+      pair = this.inner.getSelectedCandidatePair();
+    } catch {
+      return undefined; // closed
+    }
+    if (pair === null) return undefined;
+    const { address, port, type } = pair.remote;
+    return { address, port, type };
+  }
 
   #describe(type: "offer" | "answer"): Promise<RTCSessionDescriptionLike> {
     try {
@@ -207,10 +235,18 @@ export function createNdcPeerConnection(mod: NdcModule, config: RtcPeerConfig, n
     throw new RangeError("node-datachannel binds to at most one host address");
   }
   const native: Record<string, unknown> = {
-    iceServers: [...(config.iceServers ?? [])].map((u) => u.replace(/^stun:/, "")),
+    iceServers: ndcIceServers(config.iceServers ?? [], config.iceUsername, config.iceCredential),
     disableAutoNegotiation: true,
   };
   if (hosts?.[0] !== undefined) native["bindAddress"] = hosts[0];
+  if (config.portRange !== undefined) {
+    const { min, max } = config.portRange;
+    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max > 65535 || min > max) {
+      throw new WebRtcConfigError("ERR_RTC_PORT_RANGE", `bad ICE port range ${min}-${max}`);
+    }
+    native["portRangeBegin"] = min;
+    native["portRangeEnd"] = max;
+  }
   if (config.maxMessageSize !== undefined) native["maxMessageSize"] = config.maxMessageSize;
   return new NdcPeerConnectionAdapter(new mod.PeerConnection(name, native));
 }

@@ -19,12 +19,12 @@ import type {
   RTCIceGatheringStateLike,
   RTCMessageEventLike,
   RTCPeerConnectionIceEventLike,
-  RTCPeerConnectionLike,
   RTCPeerConnectionStateLike,
   RTCSessionDescriptionLike,
   RTCDataChannelEventLike,
 } from "../../../shared/transport/rtc-like.js";
-import type { RtcPeerConfig } from "./engine.js";
+import type { RtcCandidateInfo, RtcPeer, RtcPeerConfig } from "./engine.js";
+import { w3cIceServers } from "./ice-servers.js";
 
 type Handler<E> = ((event: E) => void) | null | undefined;
 
@@ -75,7 +75,7 @@ export class WeriftDataChannel implements RTCDataChannelLike {
 }
 
 /** werift's RTCPeerConnection with channels wrapped and descriptions reduced to `{ type, sdp }`. */
-export class WeriftPeerConnection implements RTCPeerConnectionLike {
+export class WeriftPeerConnection implements RtcPeer {
   readonly inner: RTCPeerConnection;
   onicecandidate: Handler<RTCPeerConnectionIceEventLike> = null;
   onicegatheringstatechange: Handler<unknown> = null;
@@ -122,6 +122,13 @@ export class WeriftPeerConnection implements RTCPeerConnectionLike {
   close(): Promise<void> {
     return this.inner.close();
   }
+  async addRemoteCandidate(candidate: string, mid: string): Promise<void> {
+    await this.inner.addIceCandidate({ candidate, sdpMid: mid });
+  }
+  selectedRemoteCandidate(): RtcCandidateInfo | undefined {
+    const c = this.inner.iceTransports[0]?.connection.nominated?.remoteCandidate;
+    return c === undefined ? undefined : { address: c.host, port: c.port, type: c.type };
+  }
 }
 
 /** Maps our engine-neutral config onto werift's PeerConfig. */
@@ -129,7 +136,8 @@ export async function createWeriftPeerConnection(config: RtcPeerConfig): Promise
   const { RTCPeerConnection: Pc } = await import("werift");
   const hosts = config.hostAddresses;
   const pc = new Pc({
-    iceServers: (config.iceServers ?? []).map((urls) => ({ urls })),
+    iceServers: w3cIceServers(config.iceServers ?? [], config.iceUsername, config.iceCredential),
+    ...(config.portRange !== undefined && { icePortRange: [config.portRange.min, config.portRange.max] }),
     iceUseIpv6: hosts === undefined || hosts.some((h) => h.includes(":")),
     // werift leaves loopback out of its host candidates unless asked; pairs are then limited to the hosts given.
     ...(hosts !== undefined && {

@@ -33,15 +33,11 @@ export type SignalingErrorCode =
 export class SignalingError extends WebptError {
   override name = "SignalingError";
   declare readonly code: SignalingErrorCode;
-  constructor(code: SignalingErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
 }
 
 /** An input over a named limit (MAX_SEALED_OFFER_BYTES, MAX_SDP_BYTES, MAX_ARMORED_SIGNAL_CHARS…). */
 export class SignalingLimitError extends LimitError {
   override name = "SignalingLimitError";
-  constructor(code: "ERR_SIGNAL_TOO_LARGE" | "ERR_SIGNAL_SDP_TOO_LARGE", message: string, limit: number) {
-    super(code, message, limit);
-  }
+  /** ERR_SIGNAL_TOO_LARGE (a sealed message or pasted text) or ERR_SIGNAL_SDP_TOO_LARGE (an SDP to seal). */
+  declare readonly code: "ERR_SIGNAL_TOO_LARGE" | "ERR_SIGNAL_SDP_TOO_LARGE";
 }
