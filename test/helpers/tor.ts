@@ -24,10 +24,11 @@
  * Tor runs in its own process group (the PT inherits it), so nothing
  * outlives a test: close() stops tor, then kills whatever is left.
  */
+import { isAlive, killGroup, readOrEmpty, until as pollUntil } from "./process-group.js";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { X509Certificate, createHash } from "node:crypto";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -153,41 +154,8 @@ export function torrcFor(dir: string, options: TorBridgeOptions, listen: Readonl
   return lines.join("\n") + "\n";
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    // A zombie (exited, not yet reaped by a PID 1 that doesn't reap) counts as gone.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
-async function until(test: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await test()) return true;
-    if (Date.now() >= end) return false;
-    await new Promise((r) => setTimeout(r, LOG_POLL_MS));
-  }
-}
-
-async function readOrEmpty(file: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
-    throw err;
-  }
-}
+const until = (test: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> =>
+  pollUntil(test, timeoutMs, LOG_POLL_MS);
 
 function matchAll(text: string, re: RegExp): RegExpExecArray[] {
   const g = new RegExp(re.source, re.flags.includes("g") ? re.flags : re.flags + "g");

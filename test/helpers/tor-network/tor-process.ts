@@ -17,7 +17,10 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { killGroup, readOrEmpty, until } from "../process-group.js";
 import { TOR } from "../tor.js";
+
+export { killGroup, readOrEmpty, until };
 
 /** How often log files are re-read while waiting for a line. */
 export const LOG_POLL_MS = 100;
@@ -61,37 +64,11 @@ export interface TorProcess {
   close(): Promise<void>;
 }
 
-export function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
 /** Every live tor's process group, SIGKILLed by one 'exit' hook (one listener, however many nodes). */
 const liveGroups = new Set<number>();
 const killAllAtExit = (): void => {
   for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
 };
-
-export async function until(test: () => Promise<boolean> | boolean, timeoutMs: number, pollMs = LOG_POLL_MS) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await test()) return true;
-    if (Date.now() >= end) return false;
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
-}
-
-export async function readOrEmpty(file: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
-    throw err;
-  }
-}
 
 function tailOf(text: string, lines: number): string {
   const all = text.split("\n");
