@@ -15,6 +15,8 @@ import { installShutdown } from "./pt/lifecycle.js";
 import { startBridgeServer, type TransportSpec } from "./service/manager.js";
 import { startMetricsServer, type MetricsServer } from "./service/metrics.js";
 import { isServerTransport } from "./service/registry.js";
+import { readUdpServerFlags } from "./udp/flags.js";
+import { udpSink } from "./udp/udp-sink.js";
 
 export { SERVER_TRANSPORTS } from "./service/registry.js";
 
@@ -32,8 +34,9 @@ function firstValues(options: ReadonlyMap<string, readonly string[]>): Map<strin
 
 /** Runs the managed server; resolves with the exit code once it should exit. */
 export async function runManagedServer(env: PtEnv, argv: readonly string[]): Promise<number> {
-  const config = readServerConfig(env, argv);
-  if (typeof config === "number") return config;
+  const read = readServerConfig(env, argv, (c) => readUdpServerFlags(c.extraFlags, c.orport, c.version));
+  if (typeof read === "number") return read;
+  const { config, extra: udpFlags } = read;
 
   const logFile = env[WEBPT_LOG_FILE_ENV];
   const fileLog = logFile === undefined || logFile === "" ? undefined : createWriteStream(logFile, { flags: "a" });
@@ -66,14 +69,24 @@ export async function runManagedServer(env: PtEnv, argv: readonly string[]): Pro
       stateDir: config.stateLocation ?? process.cwd(),
       transports: specs,
       stateOptions: identityOptions,
-      sink: orSink(
-        {
-          orport: config.orport,
-          extendedServerPort: config.extendedServerPort,
-          authCookieFile: config.authCookieFile,
-        },
-        out,
-      ),
+      // PT 2.x UDP (seed 000 §3.3.5.6): with -udp every stream carries framed datagrams for one UDP server app.
+      sink:
+        udpFlags === undefined
+          ? orSink(
+              {
+                orport: config.orport,
+                extendedServerPort: config.extendedServerPort,
+                authCookieFile: config.authCookieFile,
+              },
+              out,
+            )
+          : udpSink({
+              target: udpFlags.target,
+              mode: udpFlags.mode,
+              log: out,
+              ...(udpFlags.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: udpFlags.idleTimeoutMs }),
+              ...(udpFlags.maxFlows === undefined ? {} : { maxEntries: udpFlags.maxFlows }),
+            }),
       log: out,
     });
   } catch (err) {

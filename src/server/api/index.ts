@@ -7,11 +7,23 @@
 import type { TransportName } from "../../shared/settings/index.js";
 import { createClientTransport, type ClientTransport } from "./client.js";
 import { createServerTransport, type ServerTransport } from "./server.js";
+import { createUdpConnectors, type UDPConnector, type UdpConnectorConfiguration } from "../udp/udp-connector.js";
 
-export type Transport = ClientTransport & ServerTransport;
+export type { UDPConnector, UdpConnectorConfiguration };
+
+/** Seed 000 §3.2.5.3: the UDP interface, `createConnector(configuration) → [UDPConnector]`. */
+export interface UDPTransport {
+  createConnector(configuration: UdpConnectorConfiguration): UDPConnector[];
+}
+
+export type Transport = ClientTransport & ServerTransport & { readonly udp: UDPTransport };
 
 function transport(name: TransportName): Transport {
-  return { ...createClientTransport(name), ...createServerTransport(name) };
+  return {
+    ...createClientTransport(name),
+    ...createServerTransport(name),
+    udp: { createConnector: (configuration) => createUdpConnectors(name, configuration) },
+  };
 }
 
 export const transports: Readonly<Record<TransportName, Transport>> = Object.freeze({

@@ -12,6 +12,8 @@ import { isTransportName, parseSettings, type TransportName } from "../../shared
 import { readClientConfig } from "../pt/config-entry.js";
 import { IpcOut } from "../pt/ipc-out.js";
 import { installShutdown } from "../pt/lifecycle.js";
+import { readUdpClientFlags } from "../udp/flags.js";
+import { runUdpClient, type RunningUdpClient } from "../udp/run-client.js";
 import { startSocksFront, type ConnectStatus, type SocksFront } from "./socks-front.js";
 import { startTransparentFront } from "./transparent-front.js";
 
@@ -21,8 +23,9 @@ export const WEBPT_UNSAFE_LOGGING_ENV = "WEBPT_UNSAFE_LOGGING";
 export const CLIENT_TRANSPORTS: readonly TransportName[] = ["obfs4", "websocket", "webrtc"];
 
 export async function runManagedClient(env: PtEnv, argv: readonly string[]): Promise<number> {
-  const config = readClientConfig(env, argv);
-  if (typeof config === "number") return config;
+  const read = readClientConfig(env, argv, (c) => readUdpClientFlags(c.extraFlags, c.version));
+  if (typeof read === "number") return read;
+  const { config, extra: udpFlags } = read;
 
   const out = new IpcOut({ version: config.version, unsafeLogging: env[WEBPT_UNSAFE_LOGGING_ENV] === "1" });
   out.send({ kind: "VERSION", version: config.version });
@@ -70,6 +73,16 @@ export async function runManagedClient(env: PtEnv, argv: readonly string[]): Pro
       out.send({ kind: "CMETHOD-ERROR", transport: name, message: (err as Error).message.slice(0, 300) });
     }
   }
+  // PT 2.x UDP (seed 000 §3.3.5): -udp transparent|stun adds a UDP listener relaying through -udp-bridge.
+  let udp: RunningUdpClient | undefined;
+  if (udpFlags !== undefined) {
+    try {
+      udp = await runUdpClient({ flags: udpFlags, proxy: config.proxy, log: out });
+      out.send(udp.cmethod);
+    } catch (err) {
+      out.send({ kind: "CMETHOD-ERROR", transport: "udp", message: (err as Error).message.slice(0, 300) });
+    }
+  }
   out.send({ kind: "CMETHODS DONE" });
 
   return new Promise<number>((resolve) => {
@@ -79,8 +92,9 @@ export async function runManagedClient(env: PtEnv, argv: readonly string[]): Pro
       },
       closeAll: () => {
         for (const f of fronts) f.closeAll();
+        void udp?.close();
       },
-      openConnections: () => fronts.reduce((n, f) => n + f.openConnections, 0),
+      openConnections: () => fronts.reduce((n, f) => n + f.openConnections, 0) + (udp?.openConnections ?? 0),
       exit: resolve,
     });
   });

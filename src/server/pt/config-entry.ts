@@ -13,21 +13,20 @@ import {
   type PtEnv,
   type PtServerConfig,
 } from "../../shared/codec/pt-ipc/index.js";
+import { UDP_CLIENT_FLAGS, UDP_SERVER_FLAGS } from "../udp/flags.js";
 
 export const WEBPT_VERSION = "0.1.0";
 
-function read<C>(parse: () => ReturnType<typeof parseServerConfig> | ReturnType<typeof parseClientConfig>): C | number {
+type Parsed<C> = { action: "run"; config: C } | { action: "help" | "version"; text?: string; exitCode: number };
+
+function read<C>(parse: () => Parsed<C>): C | number {
   try {
     const r = parse();
-    if (r.action === "help") {
-      process.stdout.write(r.text);
-      return r.exitCode;
-    }
-    if (r.action === "version") {
-      process.stdout.write(`webpt ${process.env.npm_package_version ?? WEBPT_VERSION}\n`);
-      return r.exitCode;
-    }
-    return r.config as C;
+    if (r.action === "run") return r.config;
+    process.stdout.write(
+      r.action === "help" ? (r.text ?? "") : `webpt ${process.env.npm_package_version ?? WEBPT_VERSION}\n`,
+    );
+    return r.exitCode;
   } catch (err) {
     if (!(err instanceof IpcError)) throw err;
     const lines = ipcErrorOutput(err);
@@ -37,12 +36,30 @@ function read<C>(parse: () => ReturnType<typeof parseServerConfig> | ReturnType<
   }
 }
 
-/** The server's configuration, or the exit code when there is nothing to run. */
-export function readServerConfig(env: PtEnv, argv: readonly string[]): PtServerConfig | number {
-  return read<PtServerConfig>(() => parseServerConfig(env, argv));
+/**
+ * The server's configuration, or the exit code when there is nothing to run.
+ * `check` validates our own flags (-udp…) once the version is known, so
+ * their errors print like any ENV-ERROR.
+ */
+export function readServerConfig<T>(
+  env: PtEnv,
+  argv: readonly string[],
+  check: (c: PtServerConfig) => T,
+): { config: PtServerConfig; extra: T } | number {
+  return read(() => {
+    const r = parseServerConfig(env, argv, { extraFlags: UDP_SERVER_FLAGS });
+    return r.action === "run" ? { ...r, config: { config: r.config, extra: check(r.config) } } : r;
+  });
 }
 
-/** The client's configuration, or the exit code when there is nothing to run. */
-export function readClientConfig(env: PtEnv, argv: readonly string[]): PtClientConfig | number {
-  return read<PtClientConfig>(() => parseClientConfig(env, argv));
+/** The client's configuration (see readServerConfig), or the exit code when there is nothing to run. */
+export function readClientConfig<T>(
+  env: PtEnv,
+  argv: readonly string[],
+  check: (c: PtClientConfig) => T,
+): { config: PtClientConfig; extra: T } | number {
+  return read(() => {
+    const r = parseClientConfig(env, argv, { extraFlags: UDP_CLIENT_FLAGS });
+    return r.action === "run" ? { ...r, config: { config: r.config, extra: check(r.config) } } : r;
+  });
 }
