@@ -15,7 +15,7 @@
  */
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { killGroup, readOrEmpty, until } from "../process-group.js";
 import { TOR } from "../tor.js";
