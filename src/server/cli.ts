@@ -1,6 +1,7 @@
 /** `webpt <subcommand>`: the entry point; each subcommand lives in its own module. */
 import { runManagedClient } from "./client/client-main.js";
 import { runStandaloneClient } from "./client/standalone-client.js";
+import { runConformance } from "./conformance/index.js";
 import { runManagedServer } from "./server-main.js";
 import { runStandalone } from "./standalone/run.js";
 
@@ -13,6 +14,8 @@ const USAGE = `usage: webpt <command> [options]
   client    the PT client, run by tor (ClientTransportPlugin obfs4,websocket exec /path/to/webpt client)
   client --bridge '<bridge line or share link>'
             a local SOCKS5 port through that bridge, without tor (--help for options)
+  conformance [--role client|server] [--json FILE] -- <command…>
+            checks any PT executable against the PT specs and reports each finding with its section
   --help    this text
 `;
 
@@ -27,6 +30,10 @@ export async function main(argv: readonly string[]): Promise<void> {
           )
         : await runManagedServer(process.env, rest);
       // Listeners and sockets may still hold the loop open after a graceful stop.
+      setImmediate(() => process.exit());
+      return;
+    case "conformance":
+      process.exitCode = await runConformance(rest);
       setImmediate(() => process.exit());
       return;
     case "standalone":

@@ -96,6 +96,19 @@ export async function runManagedServer(env: PtEnv, argv: readonly string[]): Pro
     out.send({ kind: "SMETHODS DONE" });
     return 1;
   }
+  // Handlers first: tor may signal us the moment it reads SMETHODS DONE.
+  let metrics: MetricsServer | undefined;
+  let exit!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (exit = resolve));
+  installShutdown(config.exitOnStdinClose, {
+    stopAccepting: () => {
+      void bridge.stopAccepting();
+      void metrics?.close();
+    },
+    closeAll: () => bridge.closeAll(),
+    openConnections: () => bridge.openConnections,
+    exit,
+  });
   for (const t of bridge.running) {
     out.send({
       kind: "SMETHOD",
@@ -109,7 +122,6 @@ export async function runManagedServer(env: PtEnv, argv: readonly string[]): Pro
   }
   out.send({ kind: "SMETHODS DONE" });
 
-  let metrics: MetricsServer | undefined;
   const metricsAddr = env[WEBPT_METRICS_ENV];
   if (metricsAddr !== undefined && metricsAddr !== "") {
     try {
@@ -120,17 +132,7 @@ export async function runManagedServer(env: PtEnv, argv: readonly string[]): Pro
     }
   }
 
-  return new Promise<number>((resolve) => {
-    installShutdown(config.exitOnStdinClose, {
-      stopAccepting: () => {
-        void bridge.stopAccepting();
-        void metrics?.close();
-      },
-      closeAll: () => bridge.closeAll(),
-      openConnections: () => bridge.openConnections,
-      exit: resolve,
-    });
-  });
+  return exited;
 }
 
 function isLoopback(host: string): boolean {

@@ -83,9 +83,8 @@ export async function runManagedClient(env: PtEnv, argv: readonly string[]): Pro
       out.send({ kind: "CMETHOD-ERROR", transport: "udp", message: (err as Error).message.slice(0, 300) });
     }
   }
-  out.send({ kind: "CMETHODS DONE" });
-
-  return new Promise<number>((resolve) => {
+  // Handlers before DONE: tor may signal us the moment it reads it.
+  const exited = new Promise<number>((resolve) =>
     installShutdown(config.exitOnStdinClose, {
       stopAccepting: () => {
         for (const f of fronts) void f.stopAccepting();
@@ -96,6 +95,9 @@ export async function runManagedClient(env: PtEnv, argv: readonly string[]): Pro
       },
       openConnections: () => fronts.reduce((n, f) => n + f.openConnections, 0) + (udp?.openConnections ?? 0),
       exit: resolve,
-    });
-  });
+    }),
+  );
+  out.send({ kind: "CMETHODS DONE" });
+
+  return exited;
 }

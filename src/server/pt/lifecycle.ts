@@ -38,7 +38,8 @@ export function installShutdown(exitOnStdinClose: boolean, hooks: ShutdownHooks)
   const parentTimer = setInterval(() => {
     if (process.ppid !== parent) now();
   }, PARENT_POLL_MS);
-  parentTimer.unref();
+  // Not unref'd: a managed PT runs until told to stop, even with no listener open (PT 2.1 §1.2.2.1: one asked
+  // only for transports it does not know still answers CMETHODS DONE and keeps running).
   process.on("SIGTERM", now);
   process.on("SIGINT", onSigint);
   const onStdinEnd = (): void => now();
