@@ -84,7 +84,7 @@ export async function startExtOrPortPeer(
     };
     sock.on("data", onData);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  await new Promise<void>((r) => server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, r));
   return {
     port: (server.address() as net.AddressInfo).port,
     cookieFile,

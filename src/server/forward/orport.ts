@@ -5,7 +5,7 @@
  * on every dial (CONFORMANCE: tor rewrites it when it restarts).
  */
 import { readFile } from "node:fs/promises";
-import net from "node:net";
+import type net from "node:net";
 import {
   EXTOR_HANDSHAKE_TIMEOUT_MS,
   ExtOrClientHandshake,
@@ -14,6 +14,7 @@ import {
 } from "../../shared/codec/extorport/index.js";
 import type { HostPort } from "../../shared/net/index.js";
 import { TimeoutError } from "../../shared/errors.js";
+import { connectTcp } from "../net/proxy-dial.js";
 import { relay } from "../net/relay.js";
 import type { ClientInfo, Logger, StreamSink } from "../service/types.js";
 
@@ -24,17 +25,15 @@ export interface OrTarget {
   readonly authCookieFile: string | undefined;
 }
 
-function connect(to: HostPort): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: to.host, port: to.port });
-    sock.setNoDelay(true);
-    sock.once("connect", () => {
-      sock.off("error", reject);
-      resolve(sock);
-    });
-    sock.once("error", reject);
-  });
-}
+/**
+ * How long the TCP connect to tor's (Extended) ORPort may take. tor is local, so a connect that has not finished
+ * by then means its accept queue overflowed or it is gone; the client is dropped rather than held for the kernel's
+ * two minutes of SYN retries.
+ */
+export const OR_CONNECT_TIMEOUT_MS = 10_000;
+
+const connect = (to: HostPort): Promise<net.Socket> =>
+  connectTcp(to.host, to.port, { timeoutMs: OR_CONNECT_TIMEOUT_MS });
 
 /** Opens the connection to tor for one client; rejects (and closes) on DENY, a bad cookie, or the 5 s deadline. */
 export async function dialOr(target: OrTarget, transport: string, client: ClientInfo): Promise<net.Socket> {

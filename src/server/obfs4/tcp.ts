@@ -3,6 +3,7 @@
  * (server), interoperable with obfs4proxy. The carrier-neutral work is in
  * Obfs4Stream; this file only opens and accepts sockets.
  */
+import { LISTEN_BACKLOG } from "../net/listen.js";
 import net from "node:net";
 import {
   Obfs4ClientSession,
@@ -194,7 +195,7 @@ export async function listenObfs4Tcp(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(bind.port, bind.host, () => {
+    server.listen({ port: bind.port, host: bind.host, backlog: LISTEN_BACKLOG }, () => {
       server.off("error", reject);
       resolve();
     });

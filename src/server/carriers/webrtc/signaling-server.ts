@@ -14,6 +14,7 @@
  * clients meet Node's own `headersTimeout`/`requestTimeout` (a 408 and a
  * close, as for any request to this server and to the WebSocket carrier's).
  */
+import { LISTEN_BACKLOG } from "../../net/listen.js";
 import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
@@ -261,7 +262,7 @@ export function createSignalingServer(options: SignalingServerOptions): Signalin
       owned.push(server);
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
-        server.listen(port, host, () => {
+        server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
           server.off("error", reject);
           resolve();
         });

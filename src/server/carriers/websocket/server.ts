@@ -5,6 +5,7 @@
  * typically passes it to the obfs4 server engine). Everything else gets the
  * cover site (cover.ts): probing the server reveals nothing.
  */
+import { LISTEN_BACKLOG } from "../../net/listen.js";
 import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
@@ -223,7 +224,7 @@ export function createWebSocketCarrierServer(options: WebSocketCarrierServerOpti
       owned.push(server);
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
-        server.listen(port, host, () => {
+        server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
           server.off("error", reject);
           resolve();
         });
