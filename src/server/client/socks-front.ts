@@ -6,7 +6,7 @@
  * schema (a problem is answered X'13'), the bridge is dialed through the
  * transport, and bytes are relayed. Each attempt is reported as a STATUS.
  */
-import net from "node:net";
+import type net from "node:net";
 import type { UpstreamProxy } from "../../shared/codec/pt-ipc/index.js";
 import type { SocksArgs } from "../../shared/codec/socks/index.js";
 import { isWebptError } from "../../shared/errors.js";
@@ -16,6 +16,7 @@ import {
   type TransportName,
   type TransportSettings,
 } from "../../shared/settings/index.js";
+import { listenTcp, type TcpListener } from "../net/listen.js";
 import { relay } from "../net/relay.js";
 import { acceptSocks, replyForDialError } from "../net/socks-accept.js";
 import type { Logger } from "../service/types.js";
@@ -52,12 +53,7 @@ export interface SocksFrontOptions {
   readonly bridge?: { readonly host: string; readonly port: number; readonly free: boolean };
 }
 
-export interface SocksFront {
-  readonly address: net.AddressInfo;
-  readonly openConnections: number;
-  stopAccepting(): Promise<void>;
-  closeAll(): void;
-}
+export type SocksFront = TcpListener;
 
 function argsToSettings(transport: TransportName, args: SocksArgs, fallback: TransportSettings | undefined) {
   switch (args.kind) {
@@ -75,19 +71,6 @@ const hostPort = (h: string, p: number): string => `${h.includes(":") ? `[${h}]`
 
 export async function startSocksFront(options: SocksFrontOptions): Promise<SocksFront> {
   const { transport, log } = options;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    if (sockets.size >= MAX_SOCKS_CONNECTIONS) {
-      sock.destroy();
-      return;
-    }
-    sockets.add(sock);
-    sock.once("close", () => sockets.delete(sock));
-    sock.on("error", () => sock.destroy());
-    sock.setNoDelay(true);
-    void handle(sock);
-  });
-
   const handle = async (sock: net.Socket): Promise<void> => {
     let settings: TransportSettings | undefined;
     const accepted = await acceptSocks(sock, {
@@ -142,22 +125,5 @@ export async function startSocksFront(options: SocksFrontOptions): Promise<Socks
     await relay(sock, stream);
   };
 
-  const bind = options.bind ?? { host: "127.0.0.1", port: 0 };
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(bind.port, bind.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  return {
-    address: server.address() as net.AddressInfo,
-    get openConnections() {
-      return sockets.size;
-    },
-    stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    closeAll() {
-      for (const s of sockets) s.destroy();
-    },
-  };
+  return listenTcp(options.bind ?? { host: "127.0.0.1", port: 0 }, (sock) => void handle(sock), MAX_SOCKS_CONNECTIONS);
 }

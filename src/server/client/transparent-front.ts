@@ -4,9 +4,10 @@
  * to the one target through the transport, with the bridge args given once
  * in `-options`.
  */
-import net from "node:net";
+import type net from "node:net";
 import type { UpstreamProxy } from "../../shared/codec/pt-ipc/index.js";
 import type { TransportSettings } from "../../shared/settings/index.js";
+import { listenTcp } from "../net/listen.js";
 import { relay } from "../net/relay.js";
 import type { Logger } from "../service/types.js";
 import { dialBridge } from "./bridge-dial.js";
@@ -24,13 +25,7 @@ export interface TransparentFrontOptions {
 export async function startTransparentFront(options: TransparentFrontOptions): Promise<SocksFront> {
   const { settings, target, log } = options;
   const address = `${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    if (sockets.size >= MAX_SOCKS_CONNECTIONS) return void sock.destroy();
-    sockets.add(sock);
-    sock.once("close", () => sockets.delete(sock));
-    sock.on("error", () => sock.destroy());
-    sock.setNoDelay(true);
+  const onConnection = (sock: net.Socket): void => {
     // Bytes the app sends while we dial wait in the socket (paused until the relay pipes it).
     sock.pause();
     dialBridge(settings, { target, proxy: options.proxy }).then(
@@ -46,23 +41,6 @@ export async function startTransparentFront(options: TransparentFrontOptions): P
         sock.destroy();
       },
     );
-  });
-  const bind = options.bind ?? { host: "127.0.0.1", port: 0 };
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(bind.port, bind.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  return {
-    address: server.address() as net.AddressInfo,
-    get openConnections() {
-      return sockets.size;
-    },
-    stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    closeAll() {
-      for (const s of sockets) s.destroy();
-    },
   };
+  return listenTcp(options.bind ?? { host: "127.0.0.1", port: 0 }, onConnection, MAX_SOCKS_CONNECTIONS);
 }

@@ -3,7 +3,7 @@
  * (server), interoperable with obfs4proxy. The carrier-neutral work is in
  * Obfs4Stream; this file only opens and accepts sockets.
  */
-import { LISTEN_BACKLOG } from "../net/listen.js";
+import { listenTcp } from "../net/listen.js";
 import net from "node:net";
 import {
   Obfs4ClientSession,
@@ -185,29 +185,20 @@ export async function listenObfs4Tcp(
   options: Obfs4ServerOptions = {},
 ): Promise<Obfs4TcpServer> {
   const engine = createObfs4ServerEngine(state, onStream, options);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.once("close", () => sockets.delete(sock));
-    sock.on("error", () => sock.destroy());
-    sock.setNoDelay(true);
-    engine.accept(sock, { remoteAddress: sock.remoteAddress, remotePort: sock.remotePort });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ port: bind.port, host: bind.host, backlog: LISTEN_BACKLOG }, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  // The engine bounds pending handshakes; established streams are bounded by what the OS allows.
+  const listener = await listenTcp(
+    bind,
+    (sock) => engine.accept(sock, { remoteAddress: sock.remoteAddress, remotePort: sock.remotePort }),
+    Number.MAX_SAFE_INTEGER,
+  );
   return {
-    server,
+    server: listener.server,
     engine,
-    address: server.address() as net.AddressInfo,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    address: listener.address,
+    close: async () => {
+      const stopped = listener.stopAccepting();
+      listener.closeAll();
+      await stopped;
+    },
   };
 }
