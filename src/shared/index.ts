@@ -16,5 +16,5 @@ export * from "./codec/obfs4/index.js";
 export * from "./codec/signaling/index.js";
 export * from "./settings/index.js";
 export * from "./udp/index.js";
-export type * from "./transport/websocket-like.js";
-export type * from "./transport/rtc-like.js";
+export * from "./transport/index.js";
+export * from "./webapp/index.js";
