@@ -14,10 +14,7 @@
  * clients meet Node's own `headersTimeout`/`requestTimeout` (a 408 and a
  * close, as for any request to this server and to the WebSocket carrier's).
  */
-import { LISTEN_BACKLOG } from "../../net/listen.js";
-import { createHash, timingSafeEqual } from "node:crypto";
-import http from "node:http";
-import https from "node:https";
+import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { LogSeverity } from "../../../shared/codec/pt-ipc/index.js";
@@ -33,12 +30,14 @@ import {
 import { WebptError } from "../../../shared/errors.js";
 import { createCoverResponder, respondOnSocket, type CoverPage } from "../websocket/cover.js";
 import {
-  DEFAULT_CONNECTIONS_CHECKING_INTERVAL_MS,
-  DEFAULT_HEADERS_TIMEOUT_MS,
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  MAX_HTTP_HEADER_BYTES,
-} from "../websocket/server.js";
+  closeHttpServers,
+  createHttpServer,
+  httpLimits,
+  isSecretPathSyntax,
+  listenHttp,
+  positiveInt,
+  secretPathMatcher,
+} from "../http-front.js";
 import type { WebRtcAnswerer } from "./answerer.js";
 import { WebRtcConfigError } from "./errors.js";
 
@@ -90,23 +89,11 @@ export interface SignalingServer {
 
 /** RFC 3986 §3.3 path characters only: no query, fragment, space or control byte; not `/`. */
 export function checkSignalPath(path: string): string {
-  const ok =
-    path.length > 1 &&
-    path.length <= MAX_SIGNAL_PATH_LENGTH &&
-    path.startsWith("/") &&
-    /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})+$/.test(path);
-  if (!ok) throw new WebRtcConfigError("ERR_RTC_SECRET_PATH", "the secret path must be an absolute URL path, not /");
+  if (!isSecretPathSyntax(path, MAX_SIGNAL_PATH_LENGTH)) {
+    throw new WebRtcConfigError("ERR_RTC_SECRET_PATH", "the secret path must be an absolute URL path, not /");
+  }
   return path;
 }
-
-function positiveInt(name: string, v: number | undefined, dflt: number): number {
-  const n = v ?? dflt;
-  if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`${name} must be a positive integer, got ${String(v)}`);
-  return n;
-}
-
-const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
-const toPem = (v: string | Uint8Array): string | Buffer => (typeof v === "string" ? v : Buffer.from(v));
 
 type Body = { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly tooLarge: boolean };
 
@@ -143,27 +130,16 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Body> {
 }
 
 export function createSignalingServer(options: SignalingServerOptions): SignalingServer {
-  const secret = digest(checkSignalPath(options.path));
+  const isSecretPath = secretPathMatcher(checkSignalPath(options.path));
   const skew = positiveInt("maxClockSkewMs", options.maxClockSkewMs, SIGNAL_MAX_CLOCK_SKEW_MS);
   const replay = options.replayCache ?? new SignalReplayCache({ ttlMs: 2 * skew });
-  const headersTimeout = positiveInt("headersTimeoutMs", options.headersTimeoutMs, DEFAULT_HEADERS_TIMEOUT_MS);
-  const requestTimeout = positiveInt("requestTimeoutMs", options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
-  if (headersTimeout > requestTimeout) throw new RangeError("headersTimeoutMs must not exceed requestTimeoutMs");
-  const checkingInterval = positiveInt(
-    "connectionsCheckingIntervalMs",
-    options.connectionsCheckingIntervalMs,
-    DEFAULT_CONNECTIONS_CHECKING_INTERVAL_MS,
-  );
-  const maxConnections = positiveInt("maxConnections", options.maxConnections, DEFAULT_MAX_CONNECTIONS);
+  const limits = httpLimits(options);
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => undefined);
   const cover = createCoverResponder(options.coverPage);
   const counters: SignalingCounters = { answered: 0, declined: 0 };
   const owned: http.Server[] = [];
   const openOptions = { maxAgeMs: skew, maxFutureMs: skew, ...(options.x25519 && { x25519: options.x25519 }) };
-
-  const isSecretPath = (url: string | undefined): boolean =>
-    timingSafeEqual(digest((url ?? "").split("?", 1)[0]!), secret);
 
   const decline = (req: http.IncomingMessage, res: http.ServerResponse, why: string): void => {
     const path = (req.url ?? "").split("?", 1)[0];
@@ -240,17 +216,7 @@ export function createSignalingServer(options: SignalingServerOptions): Signalin
     counters,
     handleRequest,
     async listen({ host, port, tls }) {
-      const common = {
-        headersTimeout,
-        requestTimeout,
-        connectionsCheckingInterval: checkingInterval,
-        maxHeaderSize: MAX_HTTP_HEADER_BYTES,
-      };
-      const server =
-        tls === undefined
-          ? http.createServer(common, handleRequest)
-          : https.createServer({ ...common, cert: toPem(tls.cert), key: toPem(tls.key) }, handleRequest);
-      server.maxConnections = maxConnections;
+      const server = createHttpServer(limits, tls, handleRequest);
       // Node closes an 'upgrade' or CONNECT nobody listens for without a word; answer them as the cover site does.
       const declineSocket = (req: http.IncomingMessage, socket: Duplex): void => {
         socket.on("error", () => socket.destroy());
@@ -260,25 +226,10 @@ export function createSignalingServer(options: SignalingServerOptions): Signalin
       server.on("upgrade", declineSocket);
       server.on("connect", declineSocket);
       owned.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
-      return server.address() as AddressInfo;
+      return listenHttp(server, host, port);
     },
     async close() {
-      await Promise.all(
-        owned.splice(0).map(
-          (server) =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve());
-              server.closeAllConnections();
-            }),
-        ),
-      );
+      await closeHttpServers(owned.splice(0));
     },
   };
 }

@@ -5,13 +5,19 @@
  * typically passes it to the obfs4 server engine). Everything else gets the
  * cover site (cover.ts): probing the server reveals nothing.
  */
-import { LISTEN_BACKLOG } from "../../net/listen.js";
-import { createHash, timingSafeEqual } from "node:crypto";
-import http from "node:http";
-import https from "node:https";
+import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import {
+  closeHttpServers,
+  createHttpServer,
+  httpLimits,
+  isSecretPathSyntax,
+  listenHttp,
+  positiveInt,
+  secretPathMatcher,
+} from "../http-front.js";
 import { TrustedProxies, resolveClientAddress, type ClientAddressInfo } from "./client-address.js";
 import { createCoverResponder, respondOnSocket, type CoverPage } from "./cover.js";
 import { webSocketDuplex, type WebSocketDuplex, type WebSocketDuplexOptions } from "./duplex.js";
@@ -19,16 +25,13 @@ import { WebSocketConfigError } from "./errors.js";
 
 /** Largest message we accept (ws's `maxPayload`; larger closes with 1009). obfs4 frames are at most 1448 bytes. */
 export const DEFAULT_WEBSOCKET_MAX_PAYLOAD = 64 * 1024;
-/** A client must finish its request headers within this (Node's `headersTimeout`; slowloris defence). */
-export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
-/** A client must finish its whole request within this (Node's `requestTimeout`). */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-/** How often Node checks the two timeouts above; only settable on servers we create (Node default 30 s). */
-export const DEFAULT_CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
-/** Request header bytes (Node's `maxHeaderSize`, default 16 KiB) on servers we create; a browser's upgrade is < 1 KiB. */
-export const MAX_HTTP_HEADER_BYTES = 8 * 1024;
-/** TCP connections at once, carriers included (`server.maxConnections`); past it Node drops new ones. */
-export const DEFAULT_MAX_CONNECTIONS = 4096;
+export {
+  DEFAULT_CONNECTIONS_CHECKING_INTERVAL_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_HTTP_HEADER_BYTES,
+} from "../http-front.js";
 /** Carrier connections at once; past it an upgrade is answered like any unknown path. */
 export const DEFAULT_MAX_CARRIERS = 4096;
 /** Length of the secret path, in characters. */
@@ -75,7 +78,7 @@ export interface WebSocketCarrierServer {
    * events, serves the cover site unless the server already has a request
    * handler, and applies the timeouts and connection limit.
    */
-  attach(server: http.Server | https.Server): void;
+  attach(server: http.Server): void;
   /** Creates, attaches and starts an HTTP server (HTTPS with `tls`); resolves with the bound address. */
   listen(options: WebSocketListenOptions): Promise<AddressInfo>;
   /** The cover site, for a server that routes its own requests. */
@@ -85,24 +88,11 @@ export interface WebSocketCarrierServer {
 }
 
 function checkPath(path: string): string {
-  const ok =
-    path.length > 1 &&
-    path.length <= MAX_SECRET_PATH_LENGTH &&
-    path.startsWith("/") &&
-    // RFC 3986 §3.3 path characters only: no query, fragment, space or control byte.
-    /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})+$/.test(path);
-  if (!ok) throw new WebSocketConfigError("ERR_WS_SECRET_PATH", "the secret path must be an absolute URL path, not /");
+  if (!isSecretPathSyntax(path, MAX_SECRET_PATH_LENGTH)) {
+    throw new WebSocketConfigError("ERR_WS_SECRET_PATH", "the secret path must be an absolute URL path, not /");
+  }
   return path;
 }
-
-function positiveInt(name: string, v: number | undefined, dflt: number): number {
-  const n = v ?? dflt;
-  if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`${name} must be a positive integer, got ${String(v)}`);
-  return n;
-}
-
-const toPem = (v: string | Uint8Array): string | Buffer => (typeof v === "string" ? v : Buffer.from(v));
-const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
 
 /** RFC 6455 §4.2.1 client handshake requirements, checked before `ws` sees the request (its refusals are wordy). */
 function isWellFormedUpgrade(req: http.IncomingMessage): boolean {
@@ -123,18 +113,10 @@ function isWellFormedUpgrade(req: http.IncomingMessage): boolean {
 }
 
 export function createWebSocketCarrierServer(options: WebSocketCarrierServerOptions): WebSocketCarrierServer {
-  const secret = digest(checkPath(options.path));
+  const isSecretPath = secretPathMatcher(checkPath(options.path));
   const trusted = TrustedProxies.parse(options.trustedProxies ?? []);
   const maxPayload = positiveInt("maxPayload", options.maxPayload, DEFAULT_WEBSOCKET_MAX_PAYLOAD);
-  const headersTimeout = positiveInt("headersTimeoutMs", options.headersTimeoutMs, DEFAULT_HEADERS_TIMEOUT_MS);
-  const requestTimeout = positiveInt("requestTimeoutMs", options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
-  if (headersTimeout > requestTimeout) throw new RangeError("headersTimeoutMs must not exceed requestTimeoutMs");
-  const checkingInterval = positiveInt(
-    "connectionsCheckingIntervalMs",
-    options.connectionsCheckingIntervalMs,
-    DEFAULT_CONNECTIONS_CHECKING_INTERVAL_MS,
-  );
-  const maxConnections = positiveInt("maxConnections", options.maxConnections, DEFAULT_MAX_CONNECTIONS);
+  const limits = httpLimits(options);
   const maxCarriers = positiveInt("maxCarriers", options.maxCarriers, DEFAULT_MAX_CARRIERS);
   const cover = createCoverResponder(options.coverPage);
   const duplexOptions = options.duplex ?? {};
@@ -148,12 +130,6 @@ export function createWebSocketCarrierServer(options: WebSocketCarrierServerOpti
 
   type UpgradeListener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
   type RequestL = (req: http.IncomingMessage, res: http.ServerResponse) => void;
-
-  const isSecretPath = (url: string | undefined): boolean => {
-    const path = (url ?? "").split("?", 1)[0]!;
-    // Hash first so the comparison is constant-time and leaks neither content nor length.
-    return timingSafeEqual(digest(path), secret);
-  };
 
   const decline = (req: http.IncomingMessage, socket: Duplex): void => {
     counters.declined++;
@@ -181,9 +157,9 @@ export function createWebSocketCarrierServer(options: WebSocketCarrierServerOpti
   };
 
   const limit = (server: http.Server): void => {
-    server.headersTimeout = headersTimeout;
-    server.requestTimeout = requestTimeout;
-    server.maxConnections = maxConnections;
+    server.headersTimeout = limits.headersTimeout;
+    server.requestTimeout = limits.requestTimeout;
+    server.maxConnections = limits.maxConnections;
   };
 
   const attach = (server: http.Server): void => {
@@ -210,26 +186,10 @@ export function createWebSocketCarrierServer(options: WebSocketCarrierServerOpti
     attach,
     handleRequest: cover,
     async listen({ host, port, tls }) {
-      const common = {
-        headersTimeout,
-        requestTimeout,
-        connectionsCheckingInterval: checkingInterval,
-        maxHeaderSize: MAX_HTTP_HEADER_BYTES,
-      };
-      const server =
-        tls === undefined
-          ? http.createServer(common)
-          : https.createServer({ ...common, cert: toPem(tls.cert), key: toPem(tls.key) });
+      const server = createHttpServer(limits, tls);
       attach(server);
       owned.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
-      return server.address() as AddressInfo;
+      return listenHttp(server, host, port);
     },
     async close() {
       for (const [server, entry] of attached) {
@@ -240,15 +200,7 @@ export function createWebSocketCarrierServer(options: WebSocketCarrierServerOpti
       attached.clear();
       for (const ws of carriers) ws.terminate();
       carriers.clear();
-      await Promise.all(
-        owned.splice(0).map(
-          (server) =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve());
-              server.closeAllConnections();
-            }),
-        ),
-      );
+      await closeHttpServers(owned.splice(0));
     },
   };
 }
