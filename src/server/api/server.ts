@@ -153,7 +153,7 @@ export function createServerTransport(name: TransportName): ServerTransport {
     createServer(configuration, local, _signals, options, connectionListener) {
       const sink: StreamSink = (stream, client) =>
         new Promise((resolve) => {
-          stream.once("close", () => resolve({ bytesUp: stream.stats.bytesIn, bytesDown: stream.stats.bytesOut }));
+          stream.once("close", () => resolve({}));
           connectionListener(stream, client);
         });
       return start(name, configuration, local, options, sink);

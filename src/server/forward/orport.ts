@@ -101,9 +101,9 @@ export function orSink(target: OrTarget, log: Logger): StreamSink {
     } catch (err) {
       log.log("warning", `${transport}: cannot reach tor's ORPort: ${(err as Error).message}`);
       stream.destroy();
-      return { bytesUp: 0, bytesDown: 0, refused: "unreachable" };
+      return { refused: "unreachable" };
     }
-    const r = await relay(stream, or);
-    return { bytesUp: r.aToB, bytesDown: r.bToA };
+    await relay(stream, or);
+    return {};
   };
 }

@@ -11,24 +11,13 @@ import type { Duplex } from "node:stream";
 export const RELAY_LINGER_MS = 30_000;
 
 export interface RelayResult {
-  /** Bytes that went a → b and b → a. */
-  readonly aToB: number;
-  readonly bToA: number;
   readonly error?: Error;
 }
 
 export function relay(a: Duplex, b: Duplex): Promise<RelayResult> {
   return new Promise((resolve) => {
-    let aToB = 0;
-    let bToA = 0;
     let error: Error | undefined;
     let closed = 0;
-    const onData = (dir: "ab" | "ba") => (chunk: Buffer) => {
-      if (dir === "ab") aToB += chunk.length;
-      else bToA += chunk.length;
-    };
-    a.on("data", onData("ab"));
-    b.on("data", onData("ba"));
     a.pipe(b);
     b.pipe(a);
     const onError = (err: Error): void => {
@@ -50,7 +39,7 @@ export function relay(a: Duplex, b: Duplex): Promise<RelayResult> {
       }
       if (++closed === 2) {
         clearTimeout(linger);
-        resolve(error === undefined ? { aToB, bToA } : { aToB, bToA, error });
+        resolve(error === undefined ? {} : { error });
       }
     };
     a.once("close", onClose(a, b));

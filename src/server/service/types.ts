@@ -66,10 +66,8 @@ export type TransportFactory = (ctx: TransportContext) => Promise<RunningTranspo
 /** Where authenticated streams go. Resolves when the stream's relay is over; must never reject or throw. */
 export type StreamSink = (stream: Obfs4Stream, client: ClientInfo, transport: string) => Promise<SinkResult>;
 
+/** Bytes are counted once, by the obfs4 stream itself (its `stats`), which is what the manager books. */
 export interface SinkResult {
-  /** Bytes from the client to the destination, and back. */
-  readonly bytesUp: number;
-  readonly bytesDown: number;
   /** Why the sink refused or failed, for the stats (undefined when the relay ran). */
   readonly refused?: "unreachable" | "policy" | "protocol";
 }

@@ -49,7 +49,7 @@ export interface FreeSinkOptions extends SinkOptions, VetOptions {
   readonly handshakeTimeoutMs?: number;
 }
 
-const NOTHING: SinkResult = { bytesUp: 0, bytesDown: 0 };
+const NOTHING: SinkResult = {};
 const ignore = (): void => undefined;
 
 /**
@@ -90,11 +90,11 @@ export function boundSink(target: { readonly host: string; readonly port: number
       options.log.log("warning", `${transport}: cannot reach the target ${where}: ${(err as Error).message}`);
       // After the result has reached the manager, so the refusal is counted (see closeStream).
       setImmediate(() => stream.destroy());
-      return { ...NOTHING, refused: "unreachable" };
+      return { refused: "unreachable" };
     }
     options.log.log("debug", `${transport}: ${who(client)} relayed to the target`);
-    const r = await relay(stream, sock);
-    return { bytesUp: r.aToB, bytesDown: r.bToA };
+    await relay(stream, sock);
+    return NOTHING;
   };
 }
 
@@ -107,7 +107,7 @@ export function freeSink(policy: DestinationPolicy, options: FreeSinkOptions): S
       // Nothing above should throw; if it does, drop this connection and keep the server.
       options.log.log("error", `${transport}: free-mode connection failed: ${(err as Error).message}`);
       stream.destroy();
-      return { ...NOTHING, refused: "protocol" };
+      return { refused: "protocol" };
     }
   };
 }
@@ -135,14 +135,14 @@ async function serveFree(
     if (gone.signal.aborted) return NOTHING;
     log.log("info", `${transport}: ${who(client)} sent no usable SOCKS request: ${read.error.message}`);
     closeStream(stream);
-    return { ...NOTHING, refused: "protocol" };
+    return { refused: "protocol" };
   }
   const { request, handshake } = read;
   const dest = describe(request.target, options.logDestinations === true);
   const refuse = (reply: number, refused: "policy" | "unreachable", why: string): SinkResult => {
     log.log("info", `${transport}: ${who(client)} refused ${dest}: ${why}`);
     closeStream(stream, handshake.reject(reply));
-    return { ...NOTHING, refused };
+    return { refused };
   };
 
   // Error messages name the destination ("getaddrinfo ENOTFOUND <name>"): without unsafe logging, only the code.
@@ -186,8 +186,8 @@ async function serveFree(
   // The success reply goes out before any destination byte can (relay starts reading after this write is queued).
   stream.write(Buffer.from(handshake.grant()));
   log.log("debug", `${transport}: ${who(client)} connected to ${dest}`);
-  const r = await relay(stream, sock);
-  return { bytesUp: r.aToB, bytesDown: r.bToA };
+  await relay(stream, sock);
+  return NOTHING;
 }
 
 function describe(target: SocksAddress, named: boolean): string {

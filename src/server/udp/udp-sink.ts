@@ -145,7 +145,7 @@ export function udpSink(options: UdpSinkOptions): UdpSink {
             reason: o.reason,
             ...(o.error === undefined ? {} : { error: o.error }),
           });
-          a.done({ bytesUp: a.bytesUp, bytesDown: a.bytesDown });
+          a.done({});
           break;
       }
     }
@@ -216,7 +216,7 @@ export function udpSink(options: UdpSinkOptions): UdpSink {
   const full = (transport: string, stream: Obfs4Stream): SinkResult => {
     log.log("info", `${transport}: udp pool full; closing a new stream`);
     setImmediate(() => stream.destroy());
-    return { bytesUp: 0, bytesDown: 0, refused: "policy" };
+    return { refused: "policy" };
   };
 
   const serve = async (stream: Obfs4Stream, transport: string): Promise<SinkResult> => {
@@ -234,13 +234,13 @@ export function udpSink(options: UdpSinkOptions): UdpSink {
     } catch (err) {
       log.log("warning", `${transport}: udp target ${where} unusable: ${(err as Error).message}`);
       setImmediate(() => stream.destroy());
-      return { bytesUp: 0, bytesDown: 0, refused: "unreachable" };
+      return { refused: "unreachable" };
     } finally {
       pending--;
     }
     if (stream.destroyed) {
       closeSocket(socket);
-      return { bytesUp: 0, bytesDown: 0 };
+      return {};
     }
     const accepted = pool.accept(now());
     if (!accepted.accepted) {
@@ -290,7 +290,7 @@ export function udpSink(options: UdpSinkOptions): UdpSink {
       // Nothing above should throw; if it does, drop this stream and keep the server.
       log.log("error", `${transport}: udp sink failed: ${(err as Error).message}`);
       stream.destroy();
-      return { bytesUp: 0, bytesDown: 0, refused: "protocol" };
+      return { refused: "protocol" };
     }
   };
   const result = Object.assign(sink, {
