@@ -11,6 +11,7 @@
  * SOCKS5 inside the tunnel. The dial is the one `webpt client` uses
  * (bridge-dial.ts): no second code path.
  */
+import { WebptError } from "../../shared/errors.js";
 import { parseProxyUri, type UpstreamProxy } from "../../shared/codec/pt-ipc/index.js";
 import {
   parseBridgeInput,
@@ -61,9 +62,11 @@ export interface ClientTransport {
   createConnector(configuration?: ClientConfiguration, localStorage?: string, signals?: SignalsPipe): Connector[];
 }
 
-export class ConfigurationError extends Error {
+export class ConfigurationError extends WebptError {
   override name = "ConfigurationError";
-  readonly code = "ERR_TRANSPORT_CONFIGURATION";
+  constructor(message: string) {
+    super("ERR_TRANSPORT_CONFIGURATION", message);
+  }
 }
 
 interface Base {

@@ -3,6 +3,7 @@
  * PT executable and prints the report. Exit code 0 iff the PT conforms (no
  * MUST-level finding failed), 1 if it does not, 64 for a usage error.
  */
+import { WebptError } from "../../shared/errors.js";
 import { writeFile } from "node:fs/promises";
 import { proxyChecks, socksChecks } from "./checks-client.js";
 import { badConfig, errorRules, missingTransports, unknownTransports } from "./checks-errors.js";
@@ -36,8 +37,11 @@ executable) and reports each finding with the spec section it comes from.
 Exit status: 0 if the PT conforms (no MUST failed), 1 if it does not, 64 for a usage error.
 `;
 
-export class UsageError extends Error {
+export class UsageError extends WebptError {
   override name = "UsageError";
+  constructor(message: string) {
+    super("ERR_CONFORMANCE_USAGE", message);
+  }
 }
 
 export interface ParsedArgs {

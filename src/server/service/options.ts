@@ -3,11 +3,14 @@
  * the standalone config's strings) with errors that name the option, so an
  * operator sees `websocket: tls-key: …` in tor's log rather than a stack.
  */
+import { WebptError } from "../../shared/errors.js";
 import { readFile } from "node:fs/promises";
 
-export class TransportOptionError extends Error {
+export class TransportOptionError extends WebptError {
   override name = "TransportOptionError";
-  readonly code = "ERR_TRANSPORT_OPTION";
+  constructor(message: string) {
+    super("ERR_TRANSPORT_OPTION", message);
+  }
 }
 
 /** A comma-separated list (empty items dropped); undefined when the option is absent. */

@@ -4,6 +4,7 @@
  * transport has one small JSON file, `webpt_<transport>.json`, written with
  * mode 0600 and only when it is created.
  */
+import { WebptError } from "../../shared/errors.js";
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -13,9 +14,11 @@ export const SECRET_PATH_BYTES = 16;
 /** A transport state file larger than this is not ours. */
 export const MAX_TRANSPORT_STATE_BYTES = 4096;
 
-export class TransportStateError extends Error {
+export class TransportStateError extends WebptError {
   override name = "TransportStateError";
-  readonly code = "ERR_TRANSPORT_STATE";
+  constructor(message: string) {
+    super("ERR_TRANSPORT_STATE", message);
+  }
 }
 
 export function transportStateFile(stateDir: string, transport: string): string {
