@@ -18,7 +18,6 @@ import { isServerTransport } from "./service/registry.js";
 import { readUdpServerFlags } from "./udp/flags.js";
 import { udpSink } from "./udp/udp-sink.js";
 
-
 /** Environment variables of ours (not TOR_PT_*): optional operations settings under tor. */
 export const WEBPT_METRICS_ENV = "WEBPT_METRICS";
 export const WEBPT_UNSAFE_LOGGING_ENV = "WEBPT_UNSAFE_LOGGING";
